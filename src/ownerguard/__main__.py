@@ -1,0 +1,3 @@
+from ownerguard.cli.main import app
+
+app(prog_name="ownerguard")

@@ -1,0 +1,64 @@
+"""Shared CLI plumbing: opening the runtime, who the operator is, printing errors."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from ..services.registry import list_communities
+from ..services.runtime import Runtime, open_runtime
+from ..vault.policy import ALL_COMMUNITIES, AccessContext
+
+console = Console()
+err = Console(stderr=True)
+
+
+def actor_name() -> str:
+    """The operator running the CLI, recorded in every audit entry they cause."""
+    return os.environ.get("OWNERGUARD_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def fail(zh: str, en: str, code: int = 2) -> "typer.Exit":
+    err.print(f"[bold red]错误[/]: {zh}\n[dim]error: {en}[/]")
+    return typer.Exit(code)
+
+
+@contextmanager
+def runtime():
+    try:
+        rt = open_runtime()
+    except Exception as exc:  # key/config problems: say what to do, never a value
+        raise fail(f"无法打开 OwnerGuard 数据目录：{exc}",
+                   f"cannot open the OwnerGuard home: {exc}") from None
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def operator_context(rt: Runtime, company: str | None, purpose: str | None,
+                     role: str = "operator", work_item: str | None = None) -> AccessContext:
+    with rt.uow(read_only=True) as uow:
+        pairs = list_communities(uow)
+    companies = {c.name: c for c, _ in pairs}
+    if company is None:
+        if len(companies) != 1:
+            raise fail("有多个（或没有）物业公司，请用 --company 指明",
+                       "several (or no) companies; pass --company")
+        chosen = next(iter(companies.values()))
+    elif company in companies:
+        chosen = companies[company]
+    else:
+        raise fail(f"没有名为“{company}”的物业公司", f"no company named {company!r}")
+    return AccessContext(actor=actor_name(), role=role, company_id=chosen.id, purpose=purpose,
+                         communities=ALL_COMMUNITIES, work_item=work_item,
+                         client="cli:" + (os.environ.get("SSH_CLIENT", "local").split()[0]))
+
+
+def interactive() -> bool:
+    return sys.stdout.isatty()

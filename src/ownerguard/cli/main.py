@@ -1,0 +1,375 @@
+"""`ownerguard` command line. Thin: parse, open a unit of work, call a service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..domain.fields import CATALOGUE
+from ..domain.purposes import PURPOSES
+from ..services import persons as persons_svc
+from ..services.registry import DEFAULT_COMPANY, find_community
+from ..vault.audit_verify import verify as verify_audit
+from ..vault.gate import PersonNotFound
+from ..vault.policy import REASONS
+from .context import actor_name, console, fail, interactive, operator_context, runtime
+
+app = typer.Typer(help="业主信息卫士 OwnerGuard — owners' personal data behind one audited gate.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+persons_app = typer.Typer(help="查询与查看人员 / search and show persons", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+keys_app = typer.Typer(help="密钥 / keys", no_args_is_help=True)
+policy_app = typer.Typer(help="访问策略 / access policy", no_args_is_help=True)
+app.add_typer(persons_app, name="persons")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(policy_app, name="policy")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True,
+                    disable=not interactive())
+
+
+# -- home ------------------------------------------------------------------------------------
+@app.command()
+def init(demo: bool = typer.Option(False, help="同时生成演示小区 / also create a demo community"),
+         rooms: int = typer.Option(300, help="演示小区房屋数 / demo rooms")) -> None:
+    """初始化数据目录、主密钥与数据库 / create the home, master key and database."""
+    from ..services.home import init_home
+
+    try:
+        result = init_home()
+    except Exception as exc:
+        raise fail(f"初始化失败：{exc}", f"init failed: {exc}") from None
+    console.print(f"数据目录 home: {result.home}")
+    console.print(f"数据库 database: {result.database_url_shown}")
+    if result.created_key:
+        console.print("[yellow]已生成主密钥 master.key（权限 0600）。请离线备份：丢失即无法恢复任何数据。[/]\n"
+                      "[dim]master key created (0600). Back it up offline: without it nothing "
+                      "can be recovered.[/]")
+    if demo:
+        from ..services.registry import list_communities
+
+        with runtime() as rt, rt.uow(read_only=True) as uow:
+            existing = list_communities(uow)
+        if existing:
+            console.print(f"已有 {len(existing)} 个小区，不再生成演示数据 / "
+                          f"{len(existing)} communities exist; no demo added")
+        else:
+            _demo(rooms=rooms, community=None, seed=0)
+
+
+@app.command()
+def migrate() -> None:
+    """升级数据库结构 / apply pending schema migrations."""
+    from ..config import load_settings
+    from ..services.home import migrate_database
+
+    migrate_database(load_settings())
+    console.print("数据库结构已是最新 / schema up to date")
+
+
+@app.command()
+def demo(rooms: int = typer.Option(300, help="房屋数 / rooms"),
+         community: Optional[str] = typer.Option(None, help="小区名 / community name"),
+         seed: int = typer.Option(0, help="随机种子 / random seed")) -> None:
+    """生成一个演示小区（虚构数据）/ create a demo community with fictitious residents."""
+    _demo(rooms=rooms, community=community, seed=seed)
+
+
+def _demo(*, rooms: int, community: str | None, seed: int) -> None:
+    from ..services.demo import create_demo
+
+    with runtime() as rt, _progress() as bar:
+        task = bar.add_task("生成演示数据 demo", total=None)
+        result = create_demo(rt, rooms=rooms, community=community, seed=seed,
+                             actor=actor_name(),
+                             progress=lambda d, t: bar.update(task, completed=d, total=t))
+    console.print(f"演示小区 demo community: [bold]{result.community}[/] "
+                  f"({result.company}) — {result.counts.rooms} 户 rooms, "
+                  f"{result.counts.persons} 人 persons, {result.counts.vehicles} 车 vehicles")
+
+
+# -- import ----------------------------------------------------------------------------------
+@app.command("import")
+def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                        help="CSV 或 xlsx 文件 / CSV or xlsx file"),
+            community: str = typer.Option(..., help="小区名 / community name"),
+            company: str = typer.Option(DEFAULT_COMPANY, help="物业公司 / company"),
+            as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+            skip_invalid: bool = typer.Option(
+                False, help="导入有效行并报告无效行（默认：有无效行则整个文件不导入）/ "
+                            "import valid rows and report the rest (default: all or nothing)"),
+            ) -> None:
+    """导入业主表（CSV/xlsx）/ import an owner sheet."""
+    from ..services.import_file import import_file
+    from ..services.sheet_reader import SheetError
+
+    with runtime() as rt, _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = "读取 reading" if stage == "read" else "加密写入 storing"
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = import_file(rt, file, community=community, company=company,
+                                 actor=actor_name(), skip_invalid=skip_invalid,
+                                 progress=None if as_json else progress)
+        except SheetError as exc:
+            raise fail(str(exc), "the sheet cannot be read; see the message above") from None
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        c = report.counts
+        state = "[green]已导入 imported[/]" if report.imported else "[red]未导入 not imported[/]"
+        console.print(f"{state}: 新增房屋 rooms {c.rooms}, 人员 persons {c.persons}, "
+                      f"居住关系 residencies {c.residencies}, 车辆 vehicles {c.vehicles}, "
+                      f"合并重复行 duplicates merged {c.duplicates_merged}, "
+                      f"空行 blank rows {report.blank_rows}")
+        if c.rejected:
+            t = Table("行 row", "列 column", "原因 reason", title=f"无效行 rejected: {len(c.rejected)}")
+            for r in c.rejected[:50]:
+                t.add_row(str(r.row), r.column, r.reason)
+            console.print(t)
+            console.print(f"完整报告 full report: {report.reject_report}")
+            if not report.imported:
+                console.print("请修正以上行后重新导入，或使用 --skip-invalid 只导入有效行。\n"
+                              "[dim]fix these rows and import again, or pass --skip-invalid.[/]")
+    if not report.imported:
+        raise typer.Exit(1)
+
+
+@app.command()
+def template(out: Path = typer.Argument(Path("ownerguard-导入模板.xlsx"))) -> None:
+    """生成导入模板 / write the import template (xlsx)."""
+    from ..services.sheet_reader import write_template
+
+    write_template(out)
+    console.print(f"模板 template: {out}")
+
+
+# -- persons ---------------------------------------------------------------------------------
+@persons_app.command("search")
+def persons_search(
+        phone: Optional[str] = typer.Option(None, help="手机号或尾号4位 / phone or last 4"),
+        id_number: Optional[str] = typer.Option(None, "--id", help="证件号 / ID number"),
+        name: Optional[str] = typer.Option(None, help="姓名（精确）/ exact name"),
+        room: Optional[str] = typer.Option(None, help="房屋，如 1栋1单元101 / room"),
+        community: Optional[str] = typer.Option(None, help="小区 / community"),
+        company: Optional[str] = typer.Option(None, help="物业公司 / company"),
+        purpose: str = typer.Option("record_keeping", help="用途 / purpose"),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """按手机号、证件号、姓名或房屋查找（结果脱敏显示）/ find persons (shown masked)."""
+    given = [(k, v) for k, v in (("phone", phone), ("id_number", id_number), ("name", name),
+                                 ("room", room)) if v]
+    if len(given) != 1:
+        raise fail("请只给出一个查询条件：--phone、--id、--name 或 --room",
+                   "give exactly one of --phone, --id, --name, --room")
+    kind, value = given[0]
+    with runtime() as rt:
+        ctx = operator_context(rt, company, purpose)
+        with rt.uow() as uow:
+            community_id = find_community(uow, community).id if community else None
+            try:
+                ids = persons_svc.search(rt, uow, ctx, persons_svc.SearchTerm(kind, value),
+                                         community_id=community_id)
+            except ValueError as exc:
+                raise fail(str(exc), str(exc)) from None
+            views = persons_svc.show(rt, uow, ctx, ids, fields=("name", "phone", "rooms")) \
+                if ids else []
+            uow.commit()
+    _print_views(views, as_json)
+
+
+@persons_app.command("show")
+def persons_show(
+        person_id: str = typer.Argument(..., help="人员编号 / person id"),
+        reveal: list[str] = typer.Option([], help="明文查看的字段 / field to reveal"),
+        purpose: str = typer.Option("record_keeping", help="用途 / purpose"),
+        work_item: Optional[str] = typer.Option(None, help="工单号 / work item"),
+        company: Optional[str] = typer.Option(None),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """查看一个人（默认脱敏；--reveal 需说明用途并记入审计）/ show one person."""
+    with runtime() as rt:
+        ctx = operator_context(rt, company, purpose, work_item=work_item)
+        with rt.uow() as uow:
+            try:
+                views = persons_svc.show(rt, uow, ctx, [person_id], reveal=tuple(reveal))
+            except (PersonNotFound, ValueError) as exc:
+                raise fail(f"{exc}", f"{exc}") from None
+            uow.commit()
+    _print_views(views, as_json, detail=True)
+
+
+@persons_app.command("shred")
+def persons_shred(person_id: str,
+                  purpose: str = typer.Option("rights_request", help="用途 / purpose"),
+                  company: Optional[str] = typer.Option(None),
+                  yes: bool = typer.Option(False, "--yes", help="确认 / confirm")) -> None:
+    """删除此人的数据密钥（不可恢复）/ crypto-shred one person (irreversible)."""
+    if not yes:
+        raise fail("此操作不可恢复，请加 --yes 确认", "irreversible: pass --yes to confirm")
+    with runtime() as rt:
+        ctx = operator_context(rt, company, purpose)
+        with rt.uow() as uow:
+            try:
+                persons_svc.shred(rt, uow, ctx, person_id)
+            except PersonNotFound as exc:
+                raise fail(str(exc), str(exc)) from None
+            uow.commit()
+    console.print("已销毁密钥，此人信息不可再读取 / data key deleted; values unrecoverable")
+
+
+def _print_views(views, as_json: bool, detail: bool = False) -> None:
+    if as_json:
+        print(json.dumps([{"id": v.person_id, "is_minor": v.is_minor, "state": v.state,
+                           "fields": {k: {"outcome": s.outcome.value, "reason": s.reason,
+                                          "value": s.value} for k, s in v.fields.items()}}
+                          for v in views], ensure_ascii=False, indent=1))
+        return
+    if not views:
+        console.print("未找到 / no match")
+        return
+    if detail:
+        for v in views:
+            t = Table("字段 field", "值 value", "结果 outcome", title=f"{v.person_id}"
+                      + (" [未成年 minor]" if v.is_minor else ""))
+            for name, s in v.fields.items():
+                value = "、".join(s.value) if isinstance(s.value, list) else (s.value or "")
+                t.add_row(CATALOGUE[name].label_zh, value,
+                          f"{s.outcome.value} · {REASONS[s.reason][0]}")
+            console.print(t)
+        return
+    t = Table("编号 id", "姓名 name", "手机 phone", "房屋 rooms")
+    for v in views:
+        cells = []
+        for f in ("name", "phone", "rooms"):
+            s = v.fields[f].value
+            cells.append("、".join(s) if isinstance(s, list) else (s or ""))
+        t.add_row(v.person_id, *cells)
+    console.print(t)
+
+
+# -- audit -----------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """校验审计链 / verify the audit hash chains (exit 1 on the first bad entry)."""
+    with runtime() as rt, rt.uow(read_only=True) as uow:
+        result = verify_audit(uow.conn)
+    if as_json:
+        print(json.dumps({"ok": result.ok, "entries": result.entries, "chains": result.chains,
+                          "first_bad": None if result.ok else {
+                              "chain": result.first_bad.chain, "seq": result.first_bad.seq,
+                              "entry_id": result.first_bad.entry_id,
+                              "problem": result.first_bad.what}}, ensure_ascii=False))
+    elif result.ok:
+        console.print(f"审计链完整 audit log intact: {result.entries} entries, "
+                      f"{result.chains} chains")
+    else:
+        console.print(f"[bold red]审计链被篡改 audit log broken[/]: {result.first_bad}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("tail")
+def audit_tail(n: int = typer.Option(20, "-n", help="条数 / entries"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """最近的审计记录 / the latest audit entries."""
+    from ..services.audit_query import latest
+
+    with runtime() as rt, rt.uow(read_only=True) as uow:
+        rows = latest(uow, n)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    t = Table("seq", "时间 time", "操作者 actor", "角色 role", "动作 action", "对象 subject",
+              "字段 fields", "用途 purpose", "结果 outcome", "原因 reason")
+    for r in rows:
+        t.add_row(f"{r['chain'][:8]}#{r['seq']}", r["ts"][:19], r["actor"], r["role"],
+                  r["action"], r["subject"][:8], r["fields"], r["purpose"], r["outcome"],
+                  r["reason"])
+    console.print(t)
+
+
+# -- keys ------------------------------------------------------------------------------------
+@keys_app.command("rotate")
+def keys_rotate(resume: bool = typer.Option(
+        False, help="继续上次未完成的轮换，不新建版本 / finish an interrupted rotation")) -> None:
+    """轮换主密钥并在线重新封装所有数据密钥 / rotate the master key, re-wrap data keys online."""
+    from ..services.key_rotation import rotate
+
+    with runtime() as rt, _progress() as bar:
+        task = bar.add_task("重新封装 re-wrapping", total=None)
+        try:
+            result = rotate(rt, actor=actor_name(), new_version=not resume,
+                            progress=lambda d, t: bar.update(task, completed=d, total=t))
+        except Exception as exc:
+            raise fail(f"轮换失败：{exc}", f"rotation failed: {exc}") from None
+    console.print(f"主密钥版本 master key version: {rt.master.current_version()}; "
+                  f"重新封装 re-wrapped: {result.person_keys} person keys, "
+                  f"{result.company_keys} company keys")
+
+
+# -- policy ----------------------------------------------------------------------------------
+@policy_app.command("show")
+def policy_show(as_json: bool = typer.Option(False, "--json")) -> None:
+    """打印角色×用途×字段矩阵 / print the role × purpose × field matrix."""
+    from ..services.runtime import default_policy
+
+    rows = default_policy().matrix()
+    if as_json:
+        print(json.dumps({"purposes": {p.code: {"label": p.label_zh, "basis": p.basis.value,
+                                                "work_item": p.work_item}
+                                       for p in PURPOSES.values()},
+                          "matrix": rows}, ensure_ascii=False, indent=1))
+        return
+    symbol = {"hidden": "·", "masked": "M", "reveal": "R"}
+    t = Table("角色 role", "用途 purpose", *[CATALOGUE[f].label_zh for f in CATALOGUE],
+              title="R=可按用途明文查看 reveal  M=仅脱敏 masked  ·=不可见 hidden")
+    for r in rows:
+        t.add_row(r["role"], r["purpose"], *[symbol[r[f]] for f in CATALOGUE])
+    console.print(t)
+
+
+# -- serve and bench -------------------------------------------------------------------------
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+    """启动 Web 服务 / serve the API."""
+    import uvicorn
+
+    from ..api.app import create_app
+
+    with runtime() as rt:
+        console.print(f"OwnerGuard 服务地址 serving at: [bold]http://{host}:{port}/[/]  "
+                      f"(API 文档 docs: http://{host}:{port}/docs)")
+        # access_log off: request lines can carry search terms; we audit instead (invariant 1).
+        uvicorn.run(create_app(rt), host=host, port=port, access_log=False, log_level="warning")
+
+
+@app.command()
+def bench(rows: int = typer.Option(20000, help="导入行数 / rows to import"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """基准测试 / run the benchmarks (ratios against a baseline from the same run)."""
+    from ..services.bench import run_bench
+
+    result = run_bench(rows=rows, log=None if as_json else console.print)
+    print(json.dumps(result, ensure_ascii=False, indent=None if as_json else 1))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Purposes of processing and their legal basis (L1).
+
+Processing for a purpose that declares no legal basis is refused; a purpose whose basis is
+consent is usable only for persons who gave that consent (consent records arrive with the owner
+portal). Every purpose that needs a live work item names its kind here, so the policy can demand
+one (issue "staff access").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class LegalBasis(str, enum.Enum):
+    CONTRACT = "contract"          # PIPL 13(2); Civil Code 937–939 物业服务合同
+    LEGAL_DUTY = "legal_duty"      # PIPL 13(3)
+    EMERGENCY = "emergency"        # PIPL 13(4): life, health, property in an emergency
+    CONSENT = "consent"            # PIPL 13(1), 14–16 (separate consent where PIPL 23/25/29 ask)
+    NONE = "none"                  # declared but unusable: L1 refuses it
+
+
+BASIS_LABEL_ZH = {
+    LegalBasis.CONTRACT: "履行物业服务合同所必需（个保法第13条第1款第2项）",
+    LegalBasis.LEGAL_DUTY: "履行法定职责或义务所必需（个保法第13条第1款第3项）",
+    LegalBasis.EMERGENCY: "应对突发事件、保护生命健康财产安全所必需（个保法第13条第1款第4项）",
+    LegalBasis.CONSENT: "取得个人同意（个保法第13条第1款第1项、第14条）",
+    LegalBasis.NONE: "无合法性基础，禁止处理（L1）",
+}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    code: str
+    label_zh: str
+    label_en: str
+    basis: LegalBasis
+    work_item: str | None = None   # kind of live work item a clear reveal needs, if any
+
+    @property
+    def usable(self) -> bool:
+        return self.basis is not LegalBasis.NONE
+
+
+PURPOSES: dict[str, Purpose] = {
+    p.code: p
+    for p in (
+        Purpose("record_keeping", "业主档案管理", "owner register upkeep", LegalBasis.CONTRACT),
+        Purpose("billing", "物业收费", "billing", LegalBasis.CONTRACT),
+        Purpose("repair", "报修维修", "repair", LegalBasis.CONTRACT, work_item="work_order"),
+        Purpose("visitor", "访客核验", "visitor check", LegalBasis.CONTRACT, work_item="visit"),
+        Purpose("delivery", "快递代收", "parcel delivery", LegalBasis.CONSENT),
+        Purpose("renovation", "装修管理", "renovation", LegalBasis.CONTRACT, work_item="renovation"),
+        Purpose("parking", "停车管理", "parking", LegalBasis.CONTRACT),
+        Purpose("emergency", "紧急联系", "emergency contact", LegalBasis.EMERGENCY),
+        Purpose("owners_assembly", "业主大会表决", "owners' assembly vote", LegalBasis.LEGAL_DUTY),
+        Purpose("legal_request", "依法调取", "lawful authority request", LegalBasis.LEGAL_DUTY),
+        Purpose("rights_request", "个人权利请求处理", "data-subject request", LegalBasis.LEGAL_DUTY),
+        # Marketing has no basis until an owner separately consents (L5, L24); it stays in the
+        # catalogue so a request for it is refused with a reason rather than "unknown purpose".
+        Purpose("marketing", "营销推广", "marketing", LegalBasis.NONE),
+    )
+}

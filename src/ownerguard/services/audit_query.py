@@ -1,0 +1,20 @@
+"""Reading the audit log for people (it holds no personal values, only ids and codes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..store.tables import audit_log
+from ..store.uow import UnitOfWork
+from ..vault.audit import COLUMNS
+
+
+def latest(uow: UnitOfWork, n: int = 20) -> list[dict]:
+    rows = uow.conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(n)).all()
+    return [{c: getattr(r, c) for c in COLUMNS} for r in reversed(rows)]
+
+
+def for_subject(uow: UnitOfWork, person_id: str) -> list[dict]:
+    rows = uow.conn.execute(select(audit_log).where(audit_log.c.subject == person_id)
+                            .order_by(audit_log.c.id)).all()
+    return [{c: getattr(r, c) for c in COLUMNS} for r in rows]

@@ -1,0 +1,148 @@
+"""``ownerguard bench``: throughput of the foundation, each figure beside a baseline from the
+same run (the machine is noisy; ratios travel, absolute numbers do not).
+
+Works in a throw-away home under a temporary directory, on synthetic residents only
+(``services.demo_data``); the CSV it imports is fictitious and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Settings
+from ..vault.audit import AuditEvent
+from ..vault.audit_verify import verify
+from ..vault.keys import KeyFile
+from ..vault.policy import ALL_COMMUNITIES, AccessContext
+from .demo_data import generate_csv
+from .home import migrate_database
+from .importer import Importer
+from .registry import get_or_create_community, get_or_create_company
+from .runtime import Runtime, open_runtime
+from .sheet_reader import read_sheet
+
+ROWS_PER_ROOM = 2.2   # what generate_rows yields on average (owners, family, tenants)
+
+
+def _runtime(root: Path, name: str) -> Runtime:
+    home = root / name
+    home.mkdir()
+    KeyFile(home / "master.key").create()
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'ownerguard.db'}")
+    migrate_database(settings)
+    return open_runtime(settings=settings)
+
+
+def _import(rt: Runtime, csv_path: Path, secure: bool) -> tuple[float, int, str, str]:
+    """Seconds for read + validate + store, the row count, company and community ids."""
+    t0 = time.perf_counter()
+    sheet = read_sheet(csv_path)
+    with rt.uow() as uow:
+        comp = get_or_create_company(uow, rt.keys, "基准物业")
+        comm = get_or_create_community(uow, comp, "基准小区")
+        Importer(rt, secure=secure).run(uow, comp, comm, sheet.rows, actor="bench")
+        uow.commit()
+    return time.perf_counter() - t0, len(sheet.rows), comp.id, comm.id
+
+
+def _reveals(rt: Runtime, company_id: str, seconds: float = 2.0) -> float:
+    from sqlalchemy import select
+
+    from ..store.tables import persons
+
+    with rt.uow(read_only=True) as uow:
+        ids = [r.id for r in uow.conn.execute(select(persons.c.id).limit(5000))]
+    ctx = AccessContext(actor="bench", role="operator", company_id=company_id,
+                        purpose="record_keeping", communities=ALL_COMMUNITIES)
+    done = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        with rt.uow() as uow:
+            rt.gate.read(uow, ctx, [ids[done % len(ids)]], ("phone",), reveal=("phone",))
+            uow.commit()
+        done += 1
+    return done / (time.perf_counter() - t0)
+
+
+def _grow_audit(rt: Runtime, entries: int) -> None:
+    event = AuditEvent(actor="bench", role="operator", action="read", subject="x" * 36,
+                       fields=("name", "phone"), purpose="billing", outcome="masked",
+                       reason="masked_by_default", client="127.0.0.1")
+    with rt.uow() as uow:
+        for start in range(0, entries, 10_000):
+            rt.audit.append(uow.conn, f"bench-chain-{start // 100_000}", "co",
+                            [event] * min(10_000, entries - start))
+        uow.commit()
+
+
+def _verify_rate(rt: Runtime) -> tuple[float, int]:
+    with rt.uow(read_only=True) as uow:
+        t0 = time.perf_counter()
+        result = verify(uow.conn)
+        elapsed = time.perf_counter() - t0
+    assert result.ok, str(result.first_bad)
+    return result.entries / elapsed, result.entries
+
+
+def _policy_us(rt: Runtime, n: int = 200_000) -> float:
+    ctx = AccessContext(actor="bench", role="operator", company_id="co",
+                        purpose="billing", communities=ALL_COMMUNITIES)
+    decide = rt.policy.decide
+    t0 = time.perf_counter()
+    for _ in range(n):
+        decide(ctx, "phone", reveal=True)
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+def _dict_lookup_us(n: int = 200_000) -> float:
+    """Baseline for the policy figure: the cheapest decision imaginable, one dict lookup."""
+    table = {("operator", "billing", "phone"): 1}
+    t0 = time.perf_counter()
+    for _ in range(n):
+        table.get(("operator", "billing", "phone"))
+    return (time.perf_counter() - t0) / n * 1e6
+
+
+def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None) -> dict:
+    say = log or (lambda _msg: None)
+    with tempfile.TemporaryDirectory(prefix="ownerguard-bench-") as tmp:
+        root = Path(tmp)
+        os.chmod(root, 0o700)
+        csv_path = root / "synthetic.csv"
+        generate_csv(csv_path, max(1, int(rows / ROWS_PER_ROOM)), seed=1)
+        say(f"导入 import: {csv_path.stat().st_size // 1024} KiB synthetic CSV")
+        plain_rt, secure_rt = _runtime(root, "plain"), _runtime(root, "secure")
+        try:
+            plain_s, n_rows, _, _ = _import(plain_rt, csv_path, secure=False)
+            secure_s, _, company_id, _ = _import(secure_rt, csv_path, secure=True)
+            say("明文查看 reveals …")
+            reveal_rate = _reveals(secure_rt, company_id)
+            _grow_audit(secure_rt, 300_000)
+            say("校验审计链 audit verify …")
+            verify_rate, entries = _verify_rate(secure_rt)
+            policy_us = _policy_us(secure_rt)
+            lookup_us = _dict_lookup_us()
+        finally:
+            plain_rt.close()
+            secure_rt.close()
+        csv_path.unlink()
+    return {
+        "rows": n_rows,
+        "import_rows_per_s": round(n_rows / secure_s),
+        "import_plain_rows_per_s": round(n_rows / plain_s),
+        "import_overhead_ratio": round(secure_s / plain_s, 2),
+        "reveal_per_s": round(reveal_rate),
+        "audit_verify_per_s": round(verify_rate),
+        "audit_entries_verified": entries,
+        "policy_decision_us": round(policy_us, 3),
+        "policy_vs_dict_lookup_ratio": round(policy_us / lookup_us, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "goals": {"import_rows_per_s": 30_000, "import_overhead_ratio_max": 2.5,
+                  "reveal_per_s": 5_000, "audit_verify_per_s": 700_000,
+                  "policy_decision_us_max": 10},
+    }

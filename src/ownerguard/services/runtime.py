@@ -1,0 +1,54 @@
+"""Wiring: settings → engine, master key, data keys, policy, audit log, gate.
+
+One ``Runtime`` per process. It holds no request state, so any number of stateless app processes
+can share one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..config import Settings, load_settings
+from ..store.db import make_engine
+from ..store.uow import UnitOfWork
+from ..vault.audit import AuditLog
+from ..vault.datakeys import DataKeys
+from ..vault.gate import Gate
+from ..vault.grants import GRANTS, WRITE_ONLY_ROLES
+from ..vault.keys import MasterKey, load_master_key
+from ..vault.policy import Policy
+
+
+def default_policy() -> Policy:
+    return Policy(GRANTS, known_roles=WRITE_ONLY_ROLES)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    master: MasterKey
+    keys: DataKeys
+    policy: Policy
+    audit: AuditLog
+    gate: Gate
+
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, read_only=read_only)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
+                 master: MasterKey | None = None) -> Runtime:
+    settings = settings or load_settings(home)
+    master = master or load_master_key(settings.home)
+    engine = make_engine(settings.database_url)
+    keys = DataKeys(master)
+    policy = default_policy()
+    audit = AuditLog()
+    return Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))

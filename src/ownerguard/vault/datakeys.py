@@ -1,0 +1,91 @@
+"""Data keys: one random AES-256 key per person, one blind-index secret per company.
+
+Each is stored wrapped by the master key, bound to whose key it is, so a wrapped key copied to
+another person's row does not unwrap. Deleting a person's row in ``person_keys`` is crypto-
+shredding: every ciphertext sealed with it, in the database and in any backup taken after the
+master key is rotated and the old version retired, becomes noise.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, bindparam, insert, select
+
+from ..store.tables import company_keys, person_keys
+from .blind import BlindIndexer
+from .keys import MasterKey
+
+
+_KEYS_BY_PERSON = select(person_keys).where(
+    person_keys.c.person_id.in_(bindparam("ids", expanding=True)))
+
+
+class KeyShredded(Exception):
+    """The person's data key is gone: their values are unrecoverable by design."""
+
+
+def person_key_context(person_id: str, key_version: int) -> bytes:
+    return f"person-key|{person_id}|{key_version}".encode()
+
+
+def company_key_context(company_id: str) -> bytes:
+    return f"company-index|{company_id}".encode()
+
+
+class DataKeys:
+    def __init__(self, master: MasterKey):
+        self.master = master
+        self._indexers: dict[str, BlindIndexer] = {}
+        self._lock = threading.Lock()
+
+    # -- persons -------------------------------------------------------------------------
+    def new_person_key(self, person_id: str, company_id: str,
+                       key_version: int = 1) -> tuple[AESGCM, dict]:
+        """A fresh data key and the ``person_keys`` row that stores it wrapped."""
+        key = os.urandom(32)
+        master_version, wrapped = self.master.wrap(key, person_key_context(person_id,
+                                                                            key_version))
+        row = {"person_id": person_id, "company_id": company_id, "key_version": key_version,
+               "master_version": master_version, "wrapped": wrapped}
+        return AESGCM(key), row
+
+    def unwrap_person_key(self, row) -> AESGCM:
+        return AESGCM(self.master.unwrap(row.master_version, row.wrapped,
+                                         person_key_context(row.person_id, row.key_version)))
+
+    def person_ciphers(self, conn: Connection, person_ids: list[str]) -> dict[str, AESGCM]:
+        """Unwrapped keys of the persons that still have one (shredded ones are absent).
+
+        Callers seal with ``person_keys.key_version``; ``persons.key_version`` and
+        ``vehicles.key_version`` record the version each ciphertext was sealed with."""
+        out: dict[str, AESGCM] = {}
+        for start in range(0, len(person_ids), 500):
+            chunk = list(person_ids[start:start + 500])
+            for row in conn.execute(_KEYS_BY_PERSON, {"ids": chunk}):
+                out[row.person_id] = self.unwrap_person_key(row)
+        return out
+
+    # -- companies -----------------------------------------------------------------------
+    def create_company_secret(self, conn: Connection, company_id: str) -> None:
+        """Called once, in the transaction that creates the company."""
+        version, wrapped = self.master.wrap(os.urandom(32), company_key_context(company_id))
+        conn.execute(insert(company_keys).values(
+            company_id=company_id, master_version=version, wrapped=wrapped))
+
+    def indexer(self, conn: Connection, company_id: str) -> BlindIndexer:
+        """The company's blind indexer. The secret never changes (a master rotation only
+        re-wraps it), so it is cached for the life of the process."""
+        cached = self._indexers.get(company_id)
+        if cached is not None:
+            return cached
+        row = conn.execute(select(company_keys)
+                           .where(company_keys.c.company_id == company_id)).first()
+        if row is None:
+            raise LookupError(f"company {company_id} has no index secret")
+        secret = self.master.unwrap(row.master_version, row.wrapped,
+                                    company_key_context(company_id))
+        with self._lock:
+            return self._indexers.setdefault(company_id, BlindIndexer(secret))

@@ -1,0 +1,210 @@
+"""The gate: the one place that decrypts personal data.
+
+Every read passes through ``Gate.read``: for each person and field the policy decides clear,
+masked or denied (with a reason); only the fields that will be shown are decrypted; the audit
+entries recording the decisions are appended in the caller's transaction *before* any value is
+handed back. If the audit cannot be written, ``AuditWriteFailed`` propagates and the caller gets
+nothing (invariant 2).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, bindparam, select
+
+from ..domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
+from ..store.tables import buildings, persons, residencies, rooms, units, vehicles
+from ..store.uow import UnitOfWork
+from .audit import AuditEvent, AuditLog
+from .crypto import DecryptionFailed, open_sealed
+from .datakeys import DataKeys
+from .masking import mask
+from .policy import AccessContext, Decision, Outcome, Policy
+
+# person field → (table, column) of its ciphertext
+_PERSON_COLUMNS = {name: f"{name}_ct" for name in PERSON_FIELDS}
+_VEHICLE_COLUMNS = {"plate": "plate_ct", "vehicle_brand": "brand_ct",
+                    "vehicle_colour": "colour_ct"}
+_LIST_FIELDS = frozenset({"phone", "rooms", *VEHICLE_FIELDS})
+
+
+# Statements built once: constructing a select costs more than running it on SQLite.
+_IDS = bindparam("ids", expanding=True)
+_PERSONS_BY_ID = select(persons).where(persons.c.id.in_(_IDS))
+_HOMES_BY_PERSON = (
+    select(residencies.c.person_id, residencies.c.community_id, residencies.c.role,
+           buildings.c.name.label("building"), units.c.name.label("unit"), rooms.c.number)
+    .join(rooms, rooms.c.id == residencies.c.room_id)
+    .join(buildings, buildings.c.id == rooms.c.building_id)
+    .outerjoin(units, units.c.id == rooms.c.unit_id)
+    .where(residencies.c.person_id.in_(_IDS))
+    .order_by(residencies.c.community_id, rooms.c.room_key))
+_VEHICLES_BY_PERSON = select(vehicles).where(vehicles.c.person_id.in_(_IDS)) \
+    .order_by(vehicles.c.id)
+_BATCH = 500
+
+
+def _chunks(ids: Sequence[str]):
+    for start in range(0, len(ids), _BATCH):
+        yield list(ids[start:start + _BATCH])
+
+
+class PersonNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One field as the actor may see it. ``value`` is None when denied or empty."""
+
+    outcome: Outcome
+    reason: str
+    value: str | list[str] | None = None
+
+
+@dataclass
+class PersonView:
+    person_id: str
+    is_minor: bool
+    state: str
+    fields: dict[str, Shown] = field(default_factory=dict)
+
+    def value(self, name: str):
+        return self.fields[name].value
+
+
+def _chain_for(company_id: str, communities: Sequence[str]) -> str:
+    return communities[0] if communities else f"company:{company_id}"
+
+
+class Gate:
+    def __init__(self, keys: DataKeys, policy: Policy, audit: AuditLog):
+        self.keys = keys
+        self.policy = policy
+        self.audit = audit
+
+    def read(self, uow: UnitOfWork, ctx: AccessContext, person_ids: Sequence[str],
+             fields: Collection[str], *, reveal: Collection[str] = (),
+             action: str = "read") -> list[PersonView]:
+        conn = uow.conn
+        assert conn is not None
+        reveal = frozenset(reveal)
+        fields = tuple(dict.fromkeys(fields))
+        rows = {r.id: r for r in self._load_persons(conn, person_ids)}
+        missing = [pid for pid in person_ids if pid not in rows]
+        if missing:
+            raise PersonNotFound(f"no person with id {missing[0]}")
+        homes = self._rooms(conn, list(rows))
+
+        decisions: dict[str, list[Decision]] = {}
+        for pid, row in rows.items():
+            communities = frozenset(c for c, _, _ in homes.get(pid, ()))
+            scope = ctx.covers(row.company_id, communities)
+            if row.state == "shredded" and scope is None:
+                scope = "shredded"
+            decisions[pid] = [self.policy.decide(ctx, f, reveal=f in reveal,
+                                                 scope_problem=scope) for f in fields]
+
+        needs_key = [pid for pid, ds in decisions.items()
+                     if any(d.outcome is not Outcome.DENIED and CATALOGUE[d.field].encrypted
+                            for d in ds)]
+        ciphers = self.keys.person_ciphers(conn, needs_key)
+        vehicle_rows = self._vehicles(conn, needs_key) if set(fields) & set(VEHICLE_FIELDS) \
+            else {}
+
+        views: list[PersonView] = []
+        events: dict[tuple[str, str], list[AuditEvent]] = defaultdict(list)
+        for pid in person_ids:
+            row = rows[pid]
+            view = PersonView(pid, bool(row.is_minor), row.state)
+            cipher = ciphers.get(pid)
+            for d in decisions[pid]:
+                if d.outcome is not Outcome.DENIED and CATALOGUE[d.field].encrypted \
+                        and cipher is None:
+                    d = Decision(d.field, Outcome.DENIED, "shredded")
+                view.fields[d.field] = self._show(d, row, cipher, homes.get(pid, ()),
+                                                  vehicle_rows.get(pid, ()))
+            views.append(view)
+            chain = _chain_for(row.company_id, sorted(c for c, _, _ in homes.get(pid, ())
+                                                      if ctx.communities is None
+                                                      or c in ctx.communities)
+                               or sorted(c for c, _, _ in homes.get(pid, ())))
+            events[(chain, row.company_id)].extend(
+                self._events(ctx, action, pid, [view.fields[f] for f in fields], fields))
+        # Audit before handing anything back; a failure here raises and the values are dropped.
+        for (chain, company_id), evs in events.items():
+            self.audit.append(conn, chain, company_id, evs)
+        return views
+
+    # -- helpers -------------------------------------------------------------------------
+    def _show(self, d: Decision, row, cipher: AESGCM | None, homes, vehicle_rows) -> Shown:
+        if d.outcome is Outcome.DENIED:
+            return Shown(d.outcome, d.reason)
+        spec = CATALOGUE[d.field]
+        try:
+            raw = self._clear_value(d.field, row, cipher, homes, vehicle_rows)
+        except DecryptionFailed:
+            # The message names the place, never a value; surface it as a denial so the
+            # audit records that nothing readable was shown.
+            return Shown(Outcome.DENIED, "shredded")
+        if raw is None or d.outcome is Outcome.CLEAR:
+            return Shown(d.outcome, d.reason, raw)
+        if isinstance(raw, list):
+            return Shown(d.outcome, d.reason, [mask(spec.mask, v) for v in raw])
+        return Shown(d.outcome, d.reason, mask(spec.mask, raw))
+
+    @staticmethod
+    def _clear_value(name: str, row, cipher, homes, vehicle_rows):
+        if name == "rooms":
+            return [label for _, label, _ in homes] or None
+        if name in _VEHICLE_COLUMNS:
+            col = _VEHICLE_COLUMNS[name]
+            values = [open_sealed(cipher, "vehicles", col, v.id, v.key_version, getattr(v, col))
+                      for v in vehicle_rows]
+            values = [v for v in values if v]
+            return values or None
+        col = _PERSON_COLUMNS[name]
+        value = open_sealed(cipher, "persons", col, row.id, row.key_version, getattr(row, col))
+        if value is not None and name == "phone":
+            return json.loads(value)
+        return value
+
+    @staticmethod
+    def _events(ctx: AccessContext, action: str, pid: str, shown: list[Shown],
+                names: Sequence[str]) -> list[AuditEvent]:
+        grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for name, s in zip(names, shown):
+            grouped[(s.outcome.value, s.reason)].append(name)
+        return [AuditEvent(actor=ctx.actor, role=ctx.role, action=action, subject=pid,
+                           fields=tuple(sorted(fs)), purpose=ctx.purpose or "",
+                           work_item=ctx.work_item or "", outcome=outcome, reason=reason,
+                           client=ctx.client)
+                for (outcome, reason), fs in sorted(grouped.items())]
+
+    @staticmethod
+    def _load_persons(conn: Connection, ids: Sequence[str]):
+        return [row for chunk in _chunks(ids)
+                for row in conn.execute(_PERSONS_BY_ID, {"ids": chunk})]
+
+    @staticmethod
+    def _rooms(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """person id → [(community id, room label "1栋1单元101", role)]."""
+        out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for r in conn.execute(_HOMES_BY_PERSON, {"ids": chunk}):
+                label = f"{r.building}{r.unit or ''}{r.number}"
+                out[r.person_id].append((r.community_id, label, r.role))
+        return out
+
+    @staticmethod
+    def _vehicles(conn: Connection, ids: list[str]) -> dict[str, list]:
+        out: dict[str, list] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for v in conn.execute(_VEHICLES_BY_PERSON, {"ids": chunk}):
+                out[v.person_id].append(v)
+        return out
