@@ -323,22 +323,31 @@ def keys_rotate(resume: bool = typer.Option(
 
 # -- policy ----------------------------------------------------------------------------------
 @policy_app.command("show")
-def policy_show(as_json: bool = typer.Option(False, "--json")) -> None:
-    """打印角色×用途×字段矩阵 / print the role × purpose × field matrix."""
+def policy_show(as_json: bool = typer.Option(False, "--json"),
+                markdown: bool = typer.Option(False, "--markdown",
+                                              help="输出 Markdown / print Markdown")) -> None:
+    """打印字段目录与角色×用途×字段矩阵 / print the catalogue and the policy matrix."""
+    from ..services.policy_doc import SYMBOL, policy_markdown
     from ..services.runtime import default_policy
 
-    rows = default_policy().matrix()
+    policy = default_policy()
+    if markdown:
+        print(policy_markdown(policy), end="")
+        return
+    rows = policy.matrix()
     if as_json:
         print(json.dumps({"purposes": {p.code: {"label": p.label_zh, "basis": p.basis.value,
                                                 "work_item": p.work_item}
                                        for p in PURPOSES.values()},
                           "matrix": rows}, ensure_ascii=False, indent=1))
         return
-    symbol = {"hidden": "·", "masked": "M", "reveal": "R"}
-    t = Table("角色 role", "用途 purpose", *[CATALOGUE[f].label_zh for f in CATALOGUE],
-              title="R=可按用途明文查看 reveal  M=仅脱敏 masked  ·=不可见 hidden")
+    fields = list(CATALOGUE)
+    t = Table("role", "purpose", *[str(i) for i in range(1, len(fields) + 1)],
+              title="R=可按用途明文查看 reveal  M=仅脱敏 masked  ·=不可见 hidden",
+              caption="  ".join(f"{i}={CATALOGUE[f].label_zh}" for i, f in
+                                enumerate(fields, 1)))
     for r in rows:
-        t.add_row(r["role"], r["purpose"], *[symbol[r[f]] for f in CATALOGUE])
+        t.add_row(r["role"], r["purpose"], *[SYMBOL[r[f]] for f in fields])
     console.print(t)
 
 

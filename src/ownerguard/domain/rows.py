@@ -62,11 +62,16 @@ class PersonRow:
 
     @property
     def person_key(self) -> tuple[str, str]:
-        """Person key = ID number if present, else phone, else (name within the room)."""
+        """Person key = ID number if present, else phone, else the name within the room.
+
+        Without an ID the phone is combined with the name: family members commonly give one
+        phone, and two people must not merge because they share it. Rows with the same phone
+        and the same name are one person (in one room or several).
+        """
         if self.id_number:
             return ("id", self.id_number)
         if self.phone:
-            return ("phone", self.phone)
+            return ("phone_name", self.phone + "\x1f" + self.name)
         return ("name_room", self.name + "\x1f" + "\x1f".join(self.room.key))
 
 

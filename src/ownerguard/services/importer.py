@@ -1,7 +1,7 @@
 """Importing owner sheets: rows → rooms, persons (encrypted), residencies, vehicles.
 
 One transaction per file (all or nothing). Persons are matched by blind index — ID number, else
-phone, else name within the room — so importing the same file twice adds nothing and nothing is
+phone with name, else name within the room — so importing the same file twice adds nothing and nothing is
 ever decrypted to compare. Every new person gets its own data key and a ``collect`` audit entry
 (the owner's access feed starts there); the file as a whole gets an ``import`` entry.
 
@@ -106,7 +106,7 @@ class Importer:
                 if indexer and known_names.get(pid) != indexer.digest("name", r.name):
                     counts.rejected.append(Reject(
                         r.row, "业主名称",
-                        "系统中已有证件号（或手机号）相同但姓名不同的人员，请核对后再导入"))
+                        "系统中已有证件号相同但姓名不同的人员，请核对后再导入"))
                     continue
             else:
                 plan = new_persons.get(key)
@@ -240,9 +240,7 @@ class Importer:
             return hashlib.blake2b(f"{kind}|{value}".encode(), digest_size=16).digest()
         if kind == "id":
             return indexer.digest("id_number", value)
-        if kind == "phone":
-            return indexer.digest("phone", value)
-        return indexer.digest("name_room", value)
+        return indexer.digest(kind, value)     # phone_name | name_room
 
     @staticmethod
     def _known_persons(uow: UnitOfWork, company_id: str, digests: set[bytes]
@@ -251,7 +249,7 @@ class Importer:
         ds = list(digests)
         q = select(blind_index.c.digest, blind_index.c.person_id).where(
             blind_index.c.company_id == company_id,
-            blind_index.c.kind.in_(("id_number", "phone", "name_room")))
+            blind_index.c.kind.in_(("id_number", "phone_name", "name_room")))
         for start in range(0, len(ds), 900):
             for r in uow.conn.execute(q.where(blind_index.c.digest.in_(ds[start:start + 900]))):
                 out.setdefault(r.digest, r.person_id)
@@ -313,8 +311,8 @@ class Importer:
 
         out = [row("name", indexer.digest("name", p.name))]
         kind, value = p.person_key
-        if kind == "name_room":
-            out.append(row("name_room", indexer.digest("name_room", value)))
+        if kind != "id":
+            out.append(row(kind, indexer.digest(kind, value)))
         if p.id_number:
             out.append(row("id_number", indexer.digest("id_number", p.id_number)))
         for phone in phones:

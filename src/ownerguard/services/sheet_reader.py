@@ -544,8 +544,9 @@ def _person(row: int, rec: dict[str, object], room: Callable[[dict[str, object]]
 # ---------------------------------------------------------------------------------------------
 # Sheet
 
-_KEY_COLUMN = {"id": "id_number", "phone": "phone"}
-_KEY_LABEL = {"id": "证件号", "phone": "手机号"}
+# Only an ID number names exactly one person; a phone may be shared (see PersonRow.person_key).
+_KEY_COLUMN = {"id": "id_number"}
+_KEY_LABEL = {"id": "证件号"}
 # Every parsed field except the row number and the room: rooms are interned and compared by id,
 # which saves hashing a 12-field dataclass on every row.
 _identity = operator.attrgetter(*(f.name for f in fields(PersonRow) if f.name not in ("row", "room")))

@@ -19,8 +19,8 @@ from hashlib import sha256
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-# Kinds a user can search by; the importer also keeps "name_room" (a person with neither ID
-# nor phone is recognised by name within a room) and "plate" (vehicles, on the vehicle row).
+# Kinds a user can search by. The importer also keeps "phone_name" and "name_room" (how a
+# person without an ID is recognised again) and "plate" (on the vehicle row).
 KINDS = ("phone", "phone_last4", "id_number", "name")
 _DIGEST_BYTES = 16
 
