@@ -226,3 +226,19 @@ def test_no_plaintext_pii_in_any_table(rt, home, sample_sheet, backend):
                 blob = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
                 for value, needle in _needles(values):
                     assert needle not in blob, f"{value[:1]}… in table {table.name}"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_no_plaintext_in_the_live_wal(rt, home, sample_sheet):
+    """While connections are open the WAL still holds the freshly written pages: scan it too."""
+    from ownerguard.services.import_file import import_file
+
+    report = import_file(rt, sample_sheet, community="翠湖苑", company="示范物业", actor="t")
+    assert report.imported
+    with rt.uow() as uow:   # keep a connection open so SQLite cannot checkpoint the WAL away
+        wal = home / "ownerguard.db-wal"
+        assert wal.exists() and wal.stat().st_size > 100_000
+        data = wal.read_bytes() + (home / "ownerguard.db").read_bytes()
+        for value, needle in _needles(_sheet_values(sample_sheet)):
+            assert needle not in data, f"{value[:1]}… found in the WAL or database"
+        uow.rollback()

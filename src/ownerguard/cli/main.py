@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -30,6 +31,12 @@ app.add_typer(persons_app, name="persons")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
+
+
+@app.callback()
+def _every_command() -> None:
+    # Files OwnerGuard creates (database, WAL, reports) are for the service account only.
+    os.umask(0o077)
 
 
 def _progress() -> Progress:

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..domain.rows import Reject
-from ..vault.audit import AuditWriteFailed
 from .importer import ImportCounts, Importer, file_sha256
 from .registry import get_or_create_community, get_or_create_company
 from .runtime import Runtime
@@ -87,5 +86,3 @@ def write_reject_report(directory: Path, source: Path, rejected: list[Reject]) -
             w.writerow([r.row, r.column, r.reason])
     return out
 
-
-__all__ = ["ImportReport", "import_file", "write_reject_report", "AuditWriteFailed"]

@@ -23,10 +23,6 @@ _KEYS_BY_PERSON = select(person_keys).where(
     person_keys.c.person_id.in_(bindparam("ids", expanding=True)))
 
 
-class KeyShredded(Exception):
-    """The person's data key is gone: their values are unrecoverable by design."""
-
-
 def person_key_context(person_id: str, key_version: int) -> bytes:
     return f"person-key|{person_id}|{key_version}".encode()
 

@@ -78,8 +78,13 @@ class PersonView:
         return self.fields[name].value
 
 
-def _chain_for(company_id: str, communities: Sequence[str]) -> str:
-    return communities[0] if communities else f"company:{company_id}"
+def _chain_for(ctx: AccessContext, company_id: str, homes) -> str:
+    """The audit chain of a read: the person's community (the first one in the actor's scope,
+    if they live in several), or the company's chain for a person with no residency."""
+    communities = sorted({c for c, _, _ in homes})
+    in_scope = [c for c in communities if ctx.communities is None or c in ctx.communities]
+    chosen = in_scope or communities
+    return chosen[0] if chosen else f"company:{company_id}"
 
 
 class Gate:
@@ -130,10 +135,7 @@ class Gate:
                 view.fields[d.field] = self._show(d, row, cipher, homes.get(pid, ()),
                                                   vehicle_rows.get(pid, ()))
             views.append(view)
-            chain = _chain_for(row.company_id, sorted(c for c, _, _ in homes.get(pid, ())
-                                                      if ctx.communities is None
-                                                      or c in ctx.communities)
-                               or sorted(c for c, _, _ in homes.get(pid, ())))
+            chain = _chain_for(ctx, row.company_id, homes.get(pid, ()))
             events[(chain, row.company_id)].extend(
                 self._events(ctx, action, pid, [view.fields[f] for f in fields], fields))
         # Audit before handing anything back; a failure here raises and the values are dropped.
