@@ -39,7 +39,9 @@ def store_rows(rt, rows, community: str = "翠湖苑", company: str = "示范物
 
 
 def ctx(company_id: str, *, role: str = "operator", purpose: str | None = "record_keeping",
-        communities=ALL_COMMUNITIES, work_item=None, verified=False) -> AccessContext:
-    return AccessContext(actor="test:alice", role=role, company_id=company_id, purpose=purpose,
-                         communities=communities, work_item=work_item,
-                         work_item_verified=verified, client="127.0.0.1")
+        scope=ALL_COMMUNITIES, work_item=None, certified=True, actor="test:alice",
+        emergency_reason=False, reveal_blocked=None) -> AccessContext:
+    return AccessContext(actor=actor, role=role, company_id=company_id, purpose=purpose,
+                         scope=scope, work_item=work_item, certified=certified,
+                         emergency_reason=emergency_reason, reveal_blocked=reveal_blocked,
+                         client="127.0.0.1")

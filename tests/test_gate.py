@@ -10,7 +10,7 @@ from ownerguard.services import persons as svc
 from ownerguard.store.tables import audit_log
 from ownerguard.vault.audit import AuditWriteFailed
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.vault.policy import Outcome
+from ownerguard.vault.policy import Outcome, community_scope
 
 
 @pytest.fixture
@@ -98,25 +98,62 @@ def test_out_of_scope_and_other_company(rt, stored):
     other_comp, _, _ = store_rows(rt, [person_row(name="王五", phone="13700000000",
                                                   id_number=None)], company="别家物业",
                                   community="别家小区")
-    v = _read(rt, ctx(comp.id, communities=frozenset({"another-community"})), pid, ["name"])
+    v = _read(rt, ctx(comp.id, scope=community_scope({"another-community"})), pid, ["name"])
     assert v.fields["name"].reason == "out_of_scope"
     v = _read(rt, ctx(other_comp.id), pid, ["name"])
     assert v.fields["name"].reason == "other_company"
-    v = _read(rt, ctx(comp.id, communities=frozenset({comm.id})), pid, ["name"])
+    v = _read(rt, ctx(comp.id, scope=community_scope({comm.id})), pid, ["name"])
     assert v.fields["name"].outcome is Outcome.MASKED
 
 
 def test_work_item_required_for_repair_reveal(rt, stored):
     comp, _, pid = stored
     from ownerguard.services.runtime import default_policy
-    from ownerguard.vault.policy import AccessContext, Level, Policy
+    from ownerguard.vault.policy import Level, Policy, WorkItemRef
 
     policy = Policy({("technician", "repair"): {"phone": Level.REVEAL}})
     base = ctx(comp.id, role="technician", purpose="repair")
     assert policy.decide(base, "phone", reveal=True).reason == "work_item_required"
-    live = AccessContext(**{**base.__dict__, "work_item": "WO-1", "work_item_verified": True})
+    item = WorkItemRef("WO-1", "work_order", "room-1", "test:alice", live=True)
+    live = ctx(comp.id, role="technician", purpose="repair", work_item=item)
     assert policy.decide(live, "phone", reveal=True).outcome is Outcome.CLEAR
-    assert default_policy().decide(live, "phone", reveal=True).reason == "unknown_role"
+    assert policy.decide(live, "phone", reveal=True,
+                         work_item_problem="work_item_closed").reason == "work_item_closed"
+    assert live.work_item_problem("work_order", frozenset({"room-1"})) is None
+    assert live.work_item_problem("work_order", frozenset({"room-2"})) == "work_item_other_room"
+    other = ctx(comp.id, role="technician", purpose="repair", work_item=item, actor="bob")
+    assert other.work_item_problem("work_order", frozenset({"room-1"})) == \
+        "work_item_not_assigned"
+    closed = WorkItemRef("WO-1", "work_order", "room-1", "test:alice", live=False)
+    assert ctx(comp.id, work_item=closed).work_item_problem(
+        "work_order", frozenset({"room-1"})) == "work_item_closed"
+    assert default_policy().decide(live, "phone", reveal=True).outcome is Outcome.CLEAR
+
+
+def test_uncertified_staff_see_masked_only(rt, stored):
+    comp, _, pid = stored
+    v = _read(rt, ctx(comp.id, certified=False), pid, ["phone"], reveal=["phone"])
+    assert v.fields["phone"].outcome is Outcome.MASKED
+    assert v.fields["phone"].reason == "not_certified"
+
+
+def test_emergency_reveal_needs_a_reason(rt, stored):
+    comp, _, pid = stored
+    from ownerguard.vault.policy import Level, Policy
+
+    policy = Policy({("guard", "emergency"): {"phone": Level.REVEAL}})
+    no_reason = ctx(comp.id, role="guard", purpose="emergency")
+    assert policy.decide(no_reason, "phone", reveal=True).reason == "emergency_reason_required"
+    with_reason = ctx(comp.id, role="guard", purpose="emergency", emergency_reason=True)
+    assert policy.decide(with_reason, "phone", reveal=True).reason == "break_glass"
+
+
+def test_quota_block_masks_reveals(rt, stored):
+    comp, _, pid = stored
+    v = _read(rt, ctx(comp.id, reveal_blocked="quota_exceeded"), pid, ["phone"],
+              reveal=["phone"])
+    assert (v.fields["phone"].outcome, v.fields["phone"].reason) == (Outcome.MASKED,
+                                                                     "quota_exceeded")
 
 
 def test_unknown_person(rt, stored):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SETTINGS_FILE = "settings.toml"
@@ -21,6 +21,9 @@ class Settings:
     home: Path
     database_url: str
     debug: bool = False
+    # [contact] section: SMS and number-broker providers (services.contact); empty = the
+    # development outbox and the built-in alias pool.
+    contact: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -45,7 +48,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     url = env.get("OWNERGUARD_DATABASE_URL") or doc.get("database_url") \
         or f"sqlite:///{home / 'ownerguard.db'}"
-    return Settings(home=home, database_url=url, debug=bool(doc.get("debug", False)))
+    return Settings(home=home, database_url=url, debug=bool(doc.get("debug", False)),
+                    contact=dict(doc.get("contact", {})))
 
 
 def write_default_settings(home: Path) -> Path:

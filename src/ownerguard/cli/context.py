@@ -42,7 +42,9 @@ def runtime():
 
 
 def operator_context(rt: Runtime, company: str | None, purpose: str | None,
-                     role: str = "operator", work_item: str | None = None) -> AccessContext:
+                     role: str = "operator") -> AccessContext:
+    """The CLI operator works on the server, holding the master key: the whole company is in
+    scope and they count as certified; purposes, masking and the audit apply as to anyone."""
     with rt.uow(read_only=True) as uow:
         pairs = list_communities(uow)
     companies = {c.name: c for c, _ in pairs}
@@ -56,7 +58,7 @@ def operator_context(rt: Runtime, company: str | None, purpose: str | None,
     else:
         raise fail(f"没有名为“{company}”的物业公司", f"no company named {company!r}")
     return AccessContext(actor=actor_name(), role=role, company_id=chosen.id, purpose=purpose,
-                         communities=ALL_COMMUNITIES, work_item=work_item,
+                         scope=ALL_COMMUNITIES, certified=True,
                          client="cli:" + (os.environ.get("SSH_CLIENT", "local").split()[0]))
 
 

@@ -19,6 +19,7 @@ from ..services.registry import DEFAULT_COMPANY, find_community
 from ..vault.audit_verify import verify as verify_audit
 from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
+from .staff import export_app, staff_app
 from .context import actor_name, console, fail, interactive, operator_context, runtime
 
 app = typer.Typer(help="业主信息卫士 OwnerGuard — owners' personal data behind one audited gate.",
@@ -31,6 +32,8 @@ app.add_typer(persons_app, name="persons")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
+app.add_typer(staff_app, name="staff")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()
@@ -204,12 +207,11 @@ def persons_show(
         person_id: str = typer.Argument(..., help="人员编号 / person id"),
         reveal: list[str] = typer.Option([], help="明文查看的字段 / field to reveal"),
         purpose: str = typer.Option("record_keeping", help="用途 / purpose"),
-        work_item: Optional[str] = typer.Option(None, help="工单号 / work item"),
         company: Optional[str] = typer.Option(None),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """查看一个人（默认脱敏；--reveal 需说明用途并记入审计）/ show one person."""
     with runtime() as rt:
-        ctx = operator_context(rt, company, purpose, work_item=work_item)
+        ctx = operator_context(rt, company, purpose)
         with rt.uow() as uow:
             try:
                 views = persons_svc.show(rt, uow, ctx, [person_id], reveal=tuple(reveal))

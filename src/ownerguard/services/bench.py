@@ -58,7 +58,7 @@ def _reveals(rt: Runtime, company_id: str, seconds: float = 2.0) -> float:
     with rt.uow(read_only=True) as uow:
         ids = [r.id for r in uow.conn.execute(select(persons.c.id).limit(5000))]
     ctx = AccessContext(actor="bench", role="operator", company_id=company_id,
-                        purpose="record_keeping", communities=ALL_COMMUNITIES)
+                        purpose="record_keeping", scope=ALL_COMMUNITIES, certified=True)
     done = 0
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -91,7 +91,7 @@ def _verify_rate(rt: Runtime) -> tuple[float, int]:
 
 def _policy_us(rt: Runtime, n: int = 200_000) -> float:
     ctx = AccessContext(actor="bench", role="operator", company_id="co",
-                        purpose="billing", communities=ALL_COMMUNITIES)
+                        purpose="billing", scope=ALL_COMMUNITIES, certified=True)
     decide = rt.policy.decide
     t0 = time.perf_counter()
     for _ in range(n):

@@ -57,11 +57,12 @@ def search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, term: SearchTerm,
         ids = list(dict.fromkeys(r.person_id for r in conn.execute(q)))
         if community_id is not None:
             ids = _in_community(uow, ids, community_id)
-    if ctx.communities is not None:
-        ids = _in_scope(uow, ids, ctx.communities)
+    if ctx.scope is not None:
+        ids = _in_scope(uow, ids, ctx.scope)
     rt.audit.append(conn, community_id or _company_chain(ctx.company_id), ctx.company_id, [
         AuditEvent(actor=ctx.actor, role=ctx.role, action="search", fields=(term.kind,),
-                   purpose=ctx.purpose or "", work_item=ctx.work_item or "",
+                   purpose=ctx.purpose or "",
+                   work_item=ctx.work_item.id if ctx.work_item else "",
                    outcome="found" if ids else "none", reason=f"matches:{len(ids)}",
                    client=ctx.client)])
     return ids[:SEARCH_LIMIT]
@@ -102,11 +103,19 @@ def _in_community(uow: UnitOfWork, ids: list[str], community_id: str) -> list[st
     return [i for i in ids if i in keep]
 
 
-def _in_scope(uow: UnitOfWork, ids: list[str], communities: frozenset[str]) -> list[str]:
-    if not ids:
-        return ids
-    keep = {r.person_id for r in uow.conn.execute(select(residencies.c.person_id).where(
-        residencies.c.person_id.in_(ids), residencies.c.community_id.in_(communities)))}
+def _in_scope(uow: UnitOfWork, ids: list[str],
+              scope: frozenset[tuple[str, str | None]]) -> list[str]:
+    """Keep the persons living in a (community, building) of the scope: a search must not
+    even confirm that someone outside it exists."""
+    if not ids or not scope:
+        return []
+    keep = set()
+    for r in uow.conn.execute(
+            select(residencies.c.person_id, residencies.c.community_id, rooms.c.building_id)
+            .join(rooms, rooms.c.id == residencies.c.room_id)
+            .where(residencies.c.person_id.in_(ids))):
+        if (r.community_id, None) in scope or (r.community_id, r.building_id) in scope:
+            keep.add(r.person_id)
     return [i for i in ids if i in keep]
 
 

@@ -214,3 +214,155 @@ imports = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("summary", Text, nullable=False),       # JSON counts; no personal values
 )
+
+# -- staff access -------------------------------------------------------------------------------
+
+staff = Table(
+    "staff", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(80), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("kind", String(20), nullable=False, default="person"),   # person | service
+    Column("password_hash", String(200)),          # argon2id; none for service accounts
+    Column("totp_ct", LargeBinary),                # TOTP secret sealed with the company key
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+staff_scopes = Table(
+    "staff_scopes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String(ID), ForeignKey("staff.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("community_id", String(ID), ForeignKey("communities.id"), nullable=False),
+    # NULL = every building of the community
+    Column("building_id", String(ID), ForeignKey("buildings.id")),
+)
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    # SHA-256 of the bearer/cookie token: a database reader cannot sign in with it.
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", String(ID), ForeignKey("staff.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("kind", String(10), nullable=False),     # web | api | key
+    Column("csrf_hash", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("client", String(80), nullable=False, default=""),
+)
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False),
+    Column("client", String(80), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_attempts_client_at", "client", "at"),
+    Index("ix_login_attempts_username_at", "username", "at"),
+)
+
+trainings = Table(
+    "trainings", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("staff_id", String(ID), ForeignKey("staff.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=False),
+    Column("score", Numeric(5, 2)),
+    Column("method", String(20), nullable=False),   # quiz | offline
+    Column("recorded_by", String(120), nullable=False),
+)
+
+ndas = Table(
+    "ndas", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("staff_id", String(ID), ForeignKey("staff.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("version", String(20), nullable=False),
+    Column("text_sha256", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("method", String(20), nullable=False),   # online | paper
+    Column("recorded_by", String(120), nullable=False),
+)
+
+work_items = Table(
+    "work_items", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),   # WO-20261128-0001
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("community_id", String(ID), ForeignKey("communities.id"), nullable=False,
+           index=True),
+    Column("room_id", String(ID), ForeignKey("rooms.id"), nullable=False),
+    Column("kind", String(20), nullable=False),     # work_order | visit | renovation
+    Column("category", String(40), nullable=False),  # 水电维修, 访客, 装修申请 … (no free text)
+    Column("status", String(20), nullable=False),   # open | assigned | done | closed
+    Column("assignee", String(80)),                  # staff username
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),     # quota, off_hours, out_of_scope, …
+    Column("severity", String(10), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("subject", String(ID), nullable=False, default=""),
+    Column("detail", String(400), nullable=False, default=""),   # codes and counts only
+    Column("note_ct", LargeBinary),                 # a written reason (break glass), sealed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False, default="open"),  # open | reviewed
+    Column("reviewed_by", String(120)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("resolution", String(40)),
+)
+
+exports = Table(
+    "exports", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),   # EX-20261128-7F3A
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("requester", String(120), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("fields", String(400), nullable=False),
+    Column("selection", Text, nullable=False),       # JSON: community/building ids
+    Column("status", String(20), nullable=False),   # requested | approved | rejected | done
+    Column("approver", String(120)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("secret_ct", LargeBinary),                # per-export fingerprint secret, sealed
+    Column("file_sha256", String(64)),
+    Column("row_count", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+contact_bindings = Table(
+    "contact_bindings", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("work_item_id", String(ID), ForeignKey("work_items.id"), nullable=False, index=True),
+    Column("person_id", String(ID), ForeignKey("persons.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("provider", String(20), nullable=False),
+    Column("provider_binding_id", String(120), nullable=False),   # the provider's own id
+    Column("binding_ref", String(80), nullable=False),
+    Column("alias_number", String(20), nullable=False),   # a virtual number, not personal
+    Column("bound_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+)
+
+Index("ix_audit_log_actor_ts", audit_log.c.actor, audit_log.c.ts)
+# Two app processes must never both hand out the same live alias number.
+Index("uq_contact_bindings_live_alias", contact_bindings.c.alias_number, unique=True,
+      sqlite_where=contact_bindings.c.released_at.is_(None),
+      postgresql_where=contact_bindings.c.released_at.is_(None))

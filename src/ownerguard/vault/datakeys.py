@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import threading
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, bindparam, insert, select
 
 from ..store.tables import company_keys, person_keys
@@ -35,6 +37,7 @@ class DataKeys:
     def __init__(self, master: MasterKey):
         self.master = master
         self._indexers: dict[str, BlindIndexer] = {}
+        self._sealers: dict[str, AESGCM] = {}
         self._lock = threading.Lock()
 
     # -- persons -------------------------------------------------------------------------
@@ -71,17 +74,32 @@ class DataKeys:
         conn.execute(insert(company_keys).values(
             company_id=company_id, master_version=version, wrapped=wrapped))
 
+    def company_sealer(self, conn: Connection, company_id: str) -> AESGCM:
+        """The company's key for its own secrets that belong to no resident: staff TOTP seeds,
+        written break-glass reasons, export fingerprint secrets. Derived from the company
+        secret with its own HKDF label, so it shares nothing with the blind-index keys."""
+        cached = self._sealers.get(company_id)
+        if cached is None:
+            secret = self._company_secret(conn, company_id)
+            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                       info=b"ownerguard/v1/company-seal").derive(secret)
+            cached = self._sealers.setdefault(company_id, AESGCM(key))
+        return cached
+
+    def _company_secret(self, conn: Connection, company_id: str) -> bytes:
+        row = conn.execute(select(company_keys)
+                           .where(company_keys.c.company_id == company_id)).first()
+        if row is None:
+            raise LookupError(f"company {company_id} has no secret")
+        return self.master.unwrap(row.master_version, row.wrapped,
+                                  company_key_context(company_id))
+
     def indexer(self, conn: Connection, company_id: str) -> BlindIndexer:
         """The company's blind indexer. The secret never changes (a master rotation only
         re-wraps it), so it is cached for the life of the process."""
         cached = self._indexers.get(company_id)
         if cached is not None:
             return cached
-        row = conn.execute(select(company_keys)
-                           .where(company_keys.c.company_id == company_id)).first()
-        if row is None:
-            raise LookupError(f"company {company_id} has no index secret")
-        secret = self.master.unwrap(row.master_version, row.wrapped,
-                                    company_key_context(company_id))
+        secret = self._company_secret(conn, company_id)
         with self._lock:
             return self._indexers.setdefault(company_id, BlindIndexer(secret))

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, select
 
 from ..domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
+from ..domain.purposes import PURPOSES
 from ..store.tables import buildings, persons, residencies, rooms, units, vehicles
 from ..store.uow import UnitOfWork
 from .audit import AuditEvent, AuditLog
@@ -38,6 +39,7 @@ _IDS = bindparam("ids", expanding=True)
 _PERSONS_BY_ID = select(persons).where(persons.c.id.in_(_IDS))
 _HOMES_BY_PERSON = (
     select(residencies.c.person_id, residencies.c.community_id, residencies.c.role,
+           rooms.c.id.label("room_id"), rooms.c.building_id,
            buildings.c.name.label("building"), units.c.name.label("unit"), rooms.c.number)
     .join(rooms, rooms.c.id == residencies.c.room_id)
     .join(buildings, buildings.c.id == rooms.c.building_id)
@@ -78,11 +80,21 @@ class PersonView:
         return self.fields[name].value
 
 
-def _chain_for(ctx: AccessContext, company_id: str, homes) -> str:
+@dataclass(frozen=True)
+class Home:
+    community_id: str
+    building_id: str
+    room_id: str
+    label: str          # "1栋1单元101"
+    role: str           # residency role
+
+
+def _chain_for(ctx: AccessContext, company_id: str, homes: Sequence[Home]) -> str:
     """The audit chain of a read: the person's community (the first one in the actor's scope,
     if they live in several), or the company's chain for a person with no residency."""
-    communities = sorted({c for c, _, _ in homes})
-    in_scope = [c for c in communities if ctx.communities is None or c in ctx.communities]
+    communities = sorted({h.community_id for h in homes})
+    in_scope = [c for c in communities if ctx.scope is None
+                or any(sc == c for sc, _ in ctx.scope)]
     chosen = in_scope or communities
     return chosen[0] if chosen else f"company:{company_id}"
 
@@ -106,14 +118,21 @@ class Gate:
             raise PersonNotFound(f"no person with id {missing[0]}")
         homes = self._rooms(conn, list(rows))
 
+        purpose = PURPOSES.get(ctx.purpose or "")
+        item_kind = purpose.work_item if purpose else None
         decisions: dict[str, list[Decision]] = {}
         for pid, row in rows.items():
-            communities = frozenset(c for c, _, _ in homes.get(pid, ()))
-            scope = ctx.covers(row.company_id, communities)
+            mine = homes.get(pid, ())
+            scope = ctx.covers(row.company_id,
+                               frozenset((h.community_id, h.building_id) for h in mine))
             if row.state == "shredded" and scope is None:
                 scope = "shredded"
+            item_problem = ctx.work_item_problem(item_kind, frozenset(h.room_id for h in mine)) \
+                if item_kind and reveal else None
             decisions[pid] = [self.policy.decide(ctx, f, reveal=f in reveal,
-                                                 scope_problem=scope) for f in fields]
+                                                 scope_problem=scope,
+                                                 work_item_problem=item_problem)
+                              for f in fields]
 
         needs_key = [pid for pid, ds in decisions.items()
                      if any(d.outcome is not Outcome.DENIED and CATALOGUE[d.field].encrypted
@@ -143,6 +162,47 @@ class Gate:
             self.audit.append(conn, chain, company_id, evs)
         return views
 
+    def phone_for_contact(self, uow: UnitOfWork, ctx: AccessContext, person_id: str,
+                          channel: str) -> tuple[Decision, str | None]:
+        """The person's phone for the *system* to text or to bind an alias to — never shown to
+        the actor. Allowed when the role may see the phone (even masked) for the purpose and
+        the actor holds a live work item for that person's room. Audited like a reveal
+        (action ``contact``)."""
+        conn = uow.conn
+        rows = self._load_persons(conn, [person_id])
+        if not rows:
+            raise PersonNotFound(f"no person with id {person_id}")
+        row = rows[0]
+        mine = self._rooms(conn, [person_id]).get(person_id, [])
+        problem = ctx.covers(row.company_id,
+                             frozenset((h.community_id, h.building_id) for h in mine))
+        if row.state == "shredded" and problem is None:
+            problem = "shredded"
+        decision = self.policy.decide(ctx, "phone", scope_problem=problem)
+        if decision.outcome is not Outcome.DENIED:
+            purpose = PURPOSES[ctx.purpose]
+            item_problem = ctx.work_item_problem(purpose.work_item or "work_order",
+                                                 frozenset(h.room_id for h in mine))
+            if item_problem:
+                decision = Decision("phone", Outcome.DENIED, item_problem)
+            else:
+                decision = Decision("phone", Outcome.MASKED, f"contact_{channel}")
+        phone = None
+        if decision.outcome is not Outcome.DENIED:
+            cipher = self.keys.person_ciphers(conn, [person_id]).get(person_id)
+            phones = self._clear_value("phone", row, cipher, mine, ()) if cipher else None
+            phone = phones[0] if phones else None
+            if phone is None:
+                decision = Decision("phone", Outcome.DENIED, "shredded" if cipher is None
+                                    else "no_phone")
+        self.audit.append(conn, _chain_for(ctx, row.company_id, mine), row.company_id, [
+            AuditEvent(actor=ctx.actor, role=ctx.role, action="contact", subject=person_id,
+                       fields=("phone",), purpose=ctx.purpose or "",
+                       work_item=ctx.work_item.id if ctx.work_item else "",
+                       outcome="used" if phone else "denied", reason=decision.reason,
+                       client=ctx.client)])
+        return decision, phone
+
     # -- helpers -------------------------------------------------------------------------
     def _show(self, d: Decision, row, cipher: AESGCM | None, homes, vehicle_rows) -> Shown:
         if d.outcome is Outcome.DENIED:
@@ -163,7 +223,7 @@ class Gate:
     @staticmethod
     def _clear_value(name: str, row, cipher, homes, vehicle_rows):
         if name == "rooms":
-            return [label for _, label, _ in homes] or None
+            return [h.label for h in homes] or None
         if name in _VEHICLE_COLUMNS:
             col = _VEHICLE_COLUMNS[name]
             values = [open_sealed(cipher, "vehicles", col, v.id, v.key_version, getattr(v, col))
@@ -184,7 +244,8 @@ class Gate:
             grouped[(s.outcome.value, s.reason)].append(name)
         return [AuditEvent(actor=ctx.actor, role=ctx.role, action=action, subject=pid,
                            fields=tuple(sorted(fs)), purpose=ctx.purpose or "",
-                           work_item=ctx.work_item or "", outcome=outcome, reason=reason,
+                           work_item=ctx.work_item.id if ctx.work_item else "",
+                           outcome=outcome, reason=reason,
                            client=ctx.client)
                 for (outcome, reason), fs in sorted(grouped.items())]
 
@@ -194,13 +255,12 @@ class Gate:
                 for row in conn.execute(_PERSONS_BY_ID, {"ids": chunk})]
 
     @staticmethod
-    def _rooms(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
-        """person id → [(community id, room label "1栋1单元101", role)]."""
-        out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    def _rooms(conn: Connection, ids: list[str]) -> dict[str, list[Home]]:
+        out: dict[str, list[Home]] = defaultdict(list)
         for chunk in _chunks(ids):
             for r in conn.execute(_HOMES_BY_PERSON, {"ids": chunk}):
-                label = f"{r.building}{r.unit or ''}{r.number}"
-                out[r.person_id].append((r.community_id, label, r.role))
+                out[r.person_id].append(Home(r.community_id, r.building_id, r.room_id,
+                                             f"{r.building}{r.unit or ''}{r.number}", r.role))
         return out
 
     @staticmethod

@@ -1,43 +1,103 @@
 """Who may see what, for which purpose: the grant table read by ``vault.policy.Policy``.
 
-Rows are (role, purpose); a field left out is hidden. The catalogue (``domain.fields``) caps every
-grant to the fields the purpose needs (L2), so writing REVEAL here for a field a purpose does not
-need still yields "hidden". Roles in this table:
+One line per (role, purpose). Fields marked ``R`` are masked by default and may be revealed in
+clear — an audited act that also needs a current training record and confidentiality agreement,
+and, for repair/visitor/renovation, a live work item assigned to the actor for that person's room;
+``M`` fields are only ever shown masked; a field not listed is hidden. The field catalogue caps
+every line to what the purpose needs (L2): an ``R`` on a field the purpose does not need still
+yields "hidden", and ``ownerguard policy show`` prints the effective matrix.
 
-- ``operator``: the person running the CLI on the server (档案管理). Sees masked data; may
-  reveal single fields in clear when they state a purpose.
-- ``importer``: the import job. Writes only; it reads nothing.
-- ``dpo``: the data-protection officer (个人信息保护负责人), answering owners' requests and
-  lawful-authority requests (L11, L17).
-- ``sysadmin``: runs the system and must never read personal data: no rows at all.
-
-The staff roles (客服, 管家, 保安, 维修, 财务, 项目经理, 业委会委员) join this table with staff
-access.
+Why the lines are what they are:
+- 客服 front_desk reaches owners for visitors and repairs and takes parcels; parcel lists stay
+  masked (L26).
+- 管家 steward keeps the household register for their buildings.
+- 保安 guard checks visitors and vehicles; the plate is what they need, not the phone.
+- 维修 technician needs the phone and room of the work order's household, nothing else.
+- 财务 finance bills by room and name; never an ID number (L2's own example).
+- 项目经理 manager oversees the community; ID numbers only for the owners' assembly roll.
+- dpo answers owners' and authorities' requests (L11–L17); masked otherwise.
+- sysadmin runs the system and never reads personal data: no line at all.
+- 业委会委员 committee_member sees the assembly roll masked (inquiries come with the owner
+  portal).
+- operator is the CLI on the server (档案管理); importer only writes.
 """
 
 from __future__ import annotations
 
 from ..domain.fields import CATALOGUE
-from ..domain.purposes import PURPOSES
 from .policy import Level
 
-M, R = Level.MASKED, Level.REVEAL
-_EVERY_FIELD = tuple(CATALOGUE)
+_LEVEL = {"R": Level.REVEAL, "M": Level.MASKED}
 
 
-def _all(level: Level) -> dict[str, Level]:
-    return {name: level for name in _EVERY_FIELD}
+def _line(spec: str) -> dict[str, Level]:
+    """``"name:M phone:R rooms:R"`` → {field: level}; ``"*:R"`` means every field."""
+    out: dict[str, Level] = {}
+    for item in spec.split():
+        name, level = item.split(":")
+        for f in (CATALOGUE if name == "*" else (name,)):
+            out[f] = _LEVEL[level]
+    return out
 
 
-GRANTS: dict[tuple[str, str], dict[str, Level]] = {
-    ("operator", "record_keeping"): _all(R),
-    **{("operator", p): _all(M) for p in PURPOSES
-       if p not in ("record_keeping", "rights_request", "legal_request")},
-    ("dpo", "rights_request"): _all(R),
-    ("dpo", "legal_request"): _all(R),
-    ("dpo", "record_keeping"): _all(M),
-}
+_TABLE = """
+front_desk   visitor          name:M phone:R rooms:M plate:M
+front_desk   repair           name:M phone:R rooms:M contact_name:M contact_phone:R
+front_desk   delivery         name:M phone:M rooms:M
+front_desk   billing          name:M phone:M rooms:M
+front_desk   emergency        name:R phone:R rooms:R contact_name:R contact_phone:R
+front_desk   record_keeping   name:M gender:M phone:M rooms:M
+steward      record_keeping   name:R gender:M phone:R id_type:M id_number:M birth_date:M contact_name:R contact_phone:R rooms:R plate:M vehicle_brand:M vehicle_colour:M
+steward      billing          name:M phone:R rooms:M
+steward      repair           name:M phone:R rooms:R contact_name:M contact_phone:R
+steward      renovation       name:M phone:R rooms:R
+steward      visitor          name:M phone:R rooms:M plate:M
+steward      parking          name:M phone:M rooms:M plate:M vehicle_brand:M vehicle_colour:M
+steward      emergency        name:R phone:R rooms:R contact_name:R contact_phone:R
+steward      owners_assembly  name:R phone:M id_type:M id_number:M rooms:R
+guard        visitor          name:M phone:M rooms:M plate:R
+guard        parking          name:M rooms:M plate:R vehicle_brand:M vehicle_colour:M
+guard        delivery         name:M phone:M rooms:M
+guard        emergency        name:R phone:R rooms:R contact_name:R contact_phone:R
+technician   repair           name:M phone:R rooms:R contact_name:M contact_phone:R
+technician   emergency        name:M phone:R rooms:R contact_name:R contact_phone:R
+finance      billing          name:R phone:M rooms:R
+finance      record_keeping   name:M rooms:M
+manager      record_keeping   name:R gender:M phone:R id_type:M id_number:M birth_date:M contact_name:R contact_phone:R rooms:R plate:M vehicle_brand:M vehicle_colour:M
+manager      billing          name:R phone:R rooms:R
+manager      repair           name:M phone:R rooms:R contact_name:M contact_phone:R
+manager      renovation       name:M phone:R rooms:R
+manager      visitor          name:M phone:M rooms:M plate:M
+manager      parking          name:M phone:M rooms:M plate:R vehicle_brand:M vehicle_colour:M
+manager      emergency        name:R phone:R rooms:R contact_name:R contact_phone:R
+manager      owners_assembly  name:R phone:M id_type:R id_number:R rooms:R
+dpo          rights_request   *:R
+dpo          legal_request    *:R
+dpo          record_keeping   *:M
+committee_member owners_assembly name:M rooms:M
+operator     record_keeping   *:R
+operator     billing          *:M
+operator     repair           *:M
+operator     visitor          *:M
+operator     delivery         *:M
+operator     renovation       *:M
+operator     parking          *:M
+operator     emergency        *:M
+operator     owners_assembly  *:M
+operator     marketing        *:M
+"""
 
-# Roles that exist but hold no grant: they are known (so the reason is "role not permitted",
-# not "unknown role") and can never read personal data.
+
+def _parse(table: str) -> dict[tuple[str, str], dict[str, Level]]:
+    grants: dict[tuple[str, str], dict[str, Level]] = {}
+    for line in table.strip().splitlines():
+        role, purpose, spec = line.split(None, 2)
+        grants[(role, purpose)] = _line(spec)
+    return grants
+
+
+GRANTS = _parse(_TABLE)
+
+# Roles that exist but hold no grant: known (so the reason is "role not permitted", not
+# "unknown role") and never able to read personal data.
 WRITE_ONLY_ROLES = ("importer", "sysadmin")

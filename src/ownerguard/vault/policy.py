@@ -45,6 +45,19 @@ REASONS: dict[str, tuple[str, str]] = {
     "out_of_scope": ("该人员不在您负责的范围内", "person is outside the actor's scope"),
     "other_company": ("不属于本公司", "person belongs to another company"),
     "work_item_required": ("明文查看须关联有效的工单", "clear reveal needs a live work item"),
+    "work_item_wrong_kind": ("工单类型与用途不符", "work item is of another kind"),
+    "work_item_closed": ("工单已完成或关闭，不能再查看明文", "work item is done or closed"),
+    "work_item_not_assigned": ("该工单未指派给您", "work item is not assigned to you"),
+    "work_item_other_room": ("该工单不涉及此人的房屋", "work item is for another room"),
+    "not_certified": ("未完成培训或未签署保密协议，只能查看脱敏信息",
+                      "training or confidentiality agreement missing: masked only"),
+    "quota_exceeded": ("已超过明文查看限额，已通知个人信息保护负责人",
+                       "reveal quota exceeded; the DPO has been alerted"),
+    "emergency_reason_required": ("紧急查看必须填写书面理由", "emergency reveal needs a reason"),
+    "break_glass": ("紧急查看（待个人信息保护负责人复核）", "emergency reveal, pending DPO review"),
+    "contact_sms": ("已由系统代发短信，未向员工显示号码", "texted by the system; number not shown"),
+    "contact_call": ("已绑定隐私号，未向员工显示号码", "alias number bound; number not shown"),
+    "no_phone": ("此人没有登记手机号", "no phone on record"),
     "unknown_field": ("未登记的字段", "field is not in the catalogue"),
     "shredded": ("该人员信息已被销毁（密钥已删除）", "data crypto-shredded"),
 }
@@ -63,6 +76,23 @@ class Decision:
 
 ALL_COMMUNITIES = None  # a scope of ``None`` means every community of the actor's company
 
+Scope = frozenset  # of (community id, building id or None for every building)
+
+
+def community_scope(community_ids) -> frozenset[tuple[str, str | None]]:
+    return frozenset((c, None) for c in community_ids)
+
+
+@dataclass(frozen=True)
+class WorkItemRef:
+    """The live work item (work order, visit record, renovation application) a reveal cites."""
+
+    id: str
+    kind: str
+    room_id: str
+    assignee: str | None      # staff username the item is assigned to
+    live: bool                # open or assigned; a done or closed item allows no reveal
+
 
 @dataclass(frozen=True)
 class AccessContext:
@@ -72,20 +102,42 @@ class AccessContext:
     role: str
     company_id: str
     purpose: str | None
-    communities: frozenset[str] | None = field(default=frozenset())
-    work_item: str | None = None
-    work_item_verified: bool = False   # set by the work-order service (issue "staff access")
+    scope: frozenset[tuple[str, str | None]] | None = field(default_factory=frozenset)
+    work_item: WorkItemRef | None = None
+    # Training and confidentiality agreement current (staff access gating): without both, a
+    # reveal is refused and the data stays masked.
+    certified: bool = False
+    # Set by the quota check: why reveals are blocked right now, if they are.
+    reveal_blocked: str | None = None
+    emergency_reason: bool = False   # a written reason was given (break glass, DPO review)
     client: str = ""
 
-    def covers(self, person_company: str, person_communities: frozenset[str]) -> str | None:
-        """None when the person is in scope, else the reason code."""
+    def covers(self, person_company: str,
+               homes: frozenset[tuple[str, str]]) -> str | None:
+        """None when the person is in scope, else the reason code. ``homes`` holds the
+        person's (community id, building id) pairs."""
         if person_company != self.company_id:
             return "other_company"
-        if self.communities is ALL_COMMUNITIES:
+        if self.scope is ALL_COMMUNITIES:
             return None
-        if person_communities & self.communities:
-            return None
+        for community, building in homes:
+            if (community, None) in self.scope or (community, building) in self.scope:
+                return None
         return "out_of_scope"
+
+    def work_item_problem(self, purpose_kind: str, person_rooms: frozenset[str]) -> str | None:
+        item = self.work_item
+        if item is None:
+            return "work_item_required"
+        if item.kind != purpose_kind:
+            return "work_item_wrong_kind"
+        if not item.live:
+            return "work_item_closed"
+        if item.assignee != self.actor:
+            return "work_item_not_assigned"
+        if item.room_id not in person_rooms:
+            return "work_item_other_room"
+        return None
 
 
 class Policy:
@@ -112,7 +164,10 @@ class Policy:
         return self._matrix.get((role, purpose, field_name), (Level.HIDDEN, ""))[0]
 
     def decide(self, ctx: AccessContext, field_name: str, *, reveal: bool = False,
-               scope_problem: str | None = None) -> Decision:
+               scope_problem: str | None = None,
+               work_item_problem: str | None = None) -> Decision:
+        """``work_item_problem`` is the gate's per-person check of ``ctx.work_item`` (only
+        consulted for purposes that need a work item)."""
         if scope_problem:
             return Decision(field_name, Outcome.DENIED, scope_problem)
         if not ctx.purpose:
@@ -130,15 +185,25 @@ class Policy:
         if level is Level.HIDDEN:
             if why:
                 return Decision(field_name, Outcome.DENIED, why)
-            if field_name not in CATALOGUE or ctx.purpose not in CATALOGUE[field_name].purposes:
+            if ctx.purpose not in CATALOGUE[field_name].purposes:
                 return Decision(field_name, Outcome.DENIED, "field_not_needed")
             return Decision(field_name, Outcome.DENIED, "role_not_permitted")
         if not reveal:
             return Decision(field_name, Outcome.MASKED, "masked_by_default")
         if level is not Level.REVEAL:
             return Decision(field_name, Outcome.MASKED, "reveal_not_permitted")
-        if purpose.work_item and not (ctx.work_item and ctx.work_item_verified):
-            return Decision(field_name, Outcome.MASKED, "work_item_required")
+        if not ctx.certified:
+            return Decision(field_name, Outcome.MASKED, "not_certified")
+        if ctx.reveal_blocked:
+            return Decision(field_name, Outcome.MASKED, ctx.reveal_blocked)
+        if purpose.code == "emergency":
+            if not ctx.emergency_reason:
+                return Decision(field_name, Outcome.MASKED, "emergency_reason_required")
+            return Decision(field_name, Outcome.CLEAR, "break_glass")
+        if purpose.work_item:
+            problem = work_item_problem or (None if ctx.work_item else "work_item_required")
+            if problem:
+                return Decision(field_name, Outcome.MASKED, problem)
         return Decision(field_name, Outcome.CLEAR, "revealed")
 
     def matrix(self) -> list[dict[str, str]]:

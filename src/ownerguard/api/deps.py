@@ -1,0 +1,84 @@
+"""Request plumbing: one unit of work per request, the signed-in staff member, errors.
+
+Errors always have the shape ``{"detail": {"code", "reason", "reason_en"}}``: ``code`` is a
+stable policy or auth code, ``reason`` says in Chinese what happened and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Depends, HTTPException, Request
+
+from ..services import auth as auth_svc
+from ..services.runtime import Runtime
+from ..services.staff import StaffRecord
+from ..store.uow import UnitOfWork
+from ..vault.policy import REASONS
+
+SESSION_COOKIE = "og_session"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.rt
+
+
+def client_of(request: Request) -> str:
+    # Behind a reverse proxy the operator sets --proxy-headers on uvicorn; we record what the
+    # server saw, never a forwarded header it did not verify.
+    return request.client.host if request.client else ""
+
+
+def uow(request: Request) -> Iterator[UnitOfWork]:
+    with runtime(request).uow() as unit:
+        yield unit
+
+
+def error(status: int, code: str, zh: str | None = None, en: str | None = None
+          ) -> HTTPException:
+    if zh is None:
+        zh, en = REASONS.get(code) or auth_svc.MESSAGES.get(code) or (code, code)
+    return HTTPException(status, {"code": code, "reason": zh, "reason_en": en or zh})
+
+
+def _token(request: Request) -> tuple[str, str]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        if token.startswith("og_"):
+            return token[3:], "key"
+        return token, "api"
+    api_key = request.headers.get("x-api-key", "")
+    if api_key.startswith("og_"):
+        return api_key[3:], "key"
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return cookie, "web"
+
+
+def current_session(request: Request, unit: UnitOfWork = Depends(uow)) -> auth_svc.Session:
+    token, kind = _token(request)
+    try:
+        session = auth_svc.authenticate(unit, token, kinds=(kind,))
+    except auth_svc.AuthError as exc:
+        unit.commit()      # an expired session is deleted
+        raise error(401, exc.code) from None
+    # A cookie is sent by the browser on its own, so a state-changing request that rides on
+    # the cookie must also carry the CSRF token, which only our own pages can read.
+    if kind == "web" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        if not auth_svc.check_csrf(unit, token, request.headers.get(CSRF_HEADER)):
+            raise error(403, "csrf", "请求缺少或带有无效的防伪令牌，请刷新页面后重试",
+                        "missing or invalid CSRF token")
+    return session
+
+
+def current_staff(session: auth_svc.Session = Depends(current_session)) -> StaffRecord:
+    return session.staff
+
+
+def require_role(*roles: str):
+    def check(who: StaffRecord = Depends(current_staff)) -> StaffRecord:
+        if who.role not in roles:
+            raise error(403, "role_not_permitted")
+        return who
+    return check

@@ -1,0 +1,66 @@
+"""DPO pages of the API: the audit log and the alert inbox."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
+
+from ...services import alerts as alerts_svc
+from ...services.staff import StaffRecord
+from ...store.tables import audit_log
+from ...store.uow import UnitOfWork
+from ...vault.audit import COLUMNS
+from ..deps import error, require_role, runtime, uow
+from ..schemas import ReviewIn
+
+router = APIRouter(prefix="/api/v1", tags=["oversight"])
+dpo_only = require_role("dpo")
+
+
+@router.get("/audit")
+def audit(person_id: str | None = Query(None, max_length=40),
+          actor: str | None = Query(None, max_length=120),
+          since: str | None = Query(None, max_length=40, description="ISO time, UTC"),
+          limit: int = Query(200, ge=1, le=5000),
+          who: StaffRecord = Depends(dpo_only), unit: UnitOfWork = Depends(uow)) -> dict:
+    """Audit entries of your company, newest first (DPO only). Entries hold ids and codes,
+    never personal values."""
+    q = select(audit_log).where(audit_log.c.company_id == who.company_id)
+    if person_id:
+        q = q.where(audit_log.c.subject == person_id)
+    if actor:
+        q = q.where(audit_log.c.actor == actor)
+    if since:
+        q = q.where(audit_log.c.ts >= since)
+    rows = unit.conn.execute(q.order_by(audit_log.c.id.desc()).limit(limit)).all()
+    return {"entries": [{c: getattr(r, c) for c in COLUMNS} | {"hash": r.hash} for r in rows]}
+
+
+@router.get("/alerts")
+def list_alerts(status: str | None = Query("open", max_length=20),
+                who: StaffRecord = Depends(dpo_only), unit: UnitOfWork = Depends(uow)) -> dict:
+    items = alerts_svc.list_alerts(unit, who.company_id, status=status or None)
+    return {"alerts": [{"id": a.id, "kind": a.kind, "kind_zh": a.kind_zh,
+                        "severity": a.severity, "actor": a.actor, "subject": a.subject,
+                        "detail": a.detail, "created_at": a.created_at.isoformat(),
+                        "status": a.status, "resolution": a.resolution} for a in items]}
+
+
+@router.get("/alerts/{alert_id}/note")
+def alert_note(alert_id: str, request: Request, who: StaffRecord = Depends(dpo_only),
+               unit: UnitOfWork = Depends(uow)) -> dict:
+    """The written reason given for an emergency reveal (DPO review)."""
+    return {"note": alerts_svc.note(runtime(request), unit, who.company_id, alert_id)}
+
+
+@router.post("/alerts/{alert_id}/review", status_code=204)
+def review_alert(alert_id: str, body: ReviewIn, request: Request,
+                 who: StaffRecord = Depends(dpo_only), unit: UnitOfWork = Depends(uow)) -> None:
+    try:
+        alerts_svc.review(runtime(request), unit, company_id=who.company_id,
+                          alert_id=alert_id, reviewer=who.username, resolution=body.resolution)
+    except ValueError as exc:
+        raise error(422, "bad_resolution", str(exc), str(exc)) from None
+    except LookupError:
+        raise error(404, "not_found", "没有这个待处理的告警", "no such open alert") from None
+    unit.commit()

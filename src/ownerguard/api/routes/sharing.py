@@ -1,0 +1,121 @@
+"""Exports (request → DPO approval → watermarked file) and contact-without-revealing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from ...services import access, contact_owner
+from ...services import exports as exports_svc
+from ...services.contact import ContactError
+from ...services.staff import StaffRecord
+from ...store.uow import UnitOfWork
+from ...vault.gate import PersonNotFound
+from ..deps import client_of, current_staff, error, runtime, uow
+
+router = APIRouter(prefix="/api/v1", tags=["exports and contact"])
+
+
+class ExportIn(BaseModel):
+    purpose: str = Field(max_length=40)
+    fields: list[str] = Field(min_length=1, max_length=20)
+    community_id: str = Field(max_length=40)
+    building_id: str | None = Field(default=None, max_length=40)
+
+
+class ContactIn(BaseModel):
+    work_order_id: str = Field(max_length=40)
+    channel: str = Field(pattern="^(sms|call)$")
+    purpose: str = Field(default="repair", max_length=40)
+
+
+def _export_out(e: exports_svc.Export) -> dict:
+    return {"id": e.id, "number": e.number, "requester": e.requester, "purpose": e.purpose,
+            "fields": list(e.fields), "selection": e.selection, "status": e.status,
+            "approver": e.approver, "row_count": e.row_count, "file_sha256": e.file_sha256}
+
+
+def _fail(exc: exports_svc.ExportError):
+    status = 404 if exc.code == "not_found" else 409 if exc.code == "bad_state" else 403
+    return error(status, exc.code, exc.zh, exc.en)
+
+
+@router.post("/exports", status_code=201)
+def request_export(body: ExportIn, request: Request, who: StaffRecord = Depends(current_staff),
+                   unit: UnitOfWork = Depends(uow)) -> dict:
+    try:
+        item = exports_svc.request(runtime(request), unit, who, purpose=body.purpose,
+                                   fields=body.fields, community_id=body.community_id,
+                                   building_id=body.building_id)
+    except exports_svc.ExportError as exc:
+        raise _fail(exc) from None
+    unit.commit()
+    return _export_out(item)
+
+
+@router.get("/exports")
+def list_exports(who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)
+                 ) -> dict:
+    mine = None if who.role == "dpo" else who.username
+    return {"exports": [_export_out(e) for e in
+                        exports_svc.list_exports(unit, who.company_id, requester=mine)]}
+
+
+@router.post("/exports/{export_id}/approve")
+def approve(export_id: str, request: Request, who: StaffRecord = Depends(current_staff),
+            unit: UnitOfWork = Depends(uow)) -> dict:
+    return _decide(export_id, request, who, unit, True)
+
+
+@router.post("/exports/{export_id}/reject")
+def reject(export_id: str, request: Request, who: StaffRecord = Depends(current_staff),
+           unit: UnitOfWork = Depends(uow)) -> dict:
+    return _decide(export_id, request, who, unit, False)
+
+
+def _decide(export_id, request, who, unit, approve_it: bool) -> dict:
+    try:
+        item = exports_svc.decide(runtime(request), unit, who, export_id, approve=approve_it)
+    except exports_svc.ExportError as exc:
+        raise _fail(exc) from None
+    unit.commit()
+    return _export_out(item)
+
+
+@router.get("/exports/{export_id}/download", response_class=FileResponse)
+def download(export_id: str, request: Request, who: StaffRecord = Depends(current_staff),
+             unit: UnitOfWork = Depends(uow)):
+    try:
+        path = exports_svc.generate(runtime(request), unit, who, export_id,
+                                    client=client_of(request))
+    except exports_svc.ExportError as exc:
+        raise _fail(exc) from None
+    unit.commit()
+    return FileResponse(path, filename=path.name, media_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+
+
+@router.post("/persons/{person_id}/contact")
+def contact(person_id: str, body: ContactIn, request: Request,
+            who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)) -> dict:
+    """Text the owner or get an alias number to call, for a live work order assigned to you.
+    The owner's number is never returned."""
+    try:
+        ctx = access.staff_context(runtime(request), unit, who, purpose=body.purpose,
+                                   work_item=body.work_order_id, client=client_of(request))
+        result = contact_owner.contact(runtime(request), unit, ctx, person_id,
+                                       channel=body.channel)
+    except access.AccessError as exc:
+        raise error(403, exc.code) from None
+    except contact_owner.ContactRefused as exc:
+        unit.commit()      # the refused attempt stays in the audit log
+        raise error(403, exc.code) from None
+    except PersonNotFound:
+        raise error(404, "not_found", "没有这个人员", "no such person") from None
+    except ContactError as exc:
+        unit.commit()      # keep the audit of the attempt
+        raise error(502, exc.code, str(exc), str(exc)) from None
+    unit.commit()
+    return {"channel": result.channel, "alias_number": result.alias_number,
+            "message_id": result.message_id}

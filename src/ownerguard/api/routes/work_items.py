@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from ...services import work_items as svc
+from ...services.access import company_wide
+from ...services.staff import StaffRecord
+from ...store.uow import UnitOfWork
+from ..deps import current_staff, error, runtime, uow
+from ..schemas import AssignIn, WorkItemIn, WorkItemOut
+
+router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
+CREATORS = ("front_desk", "steward", "manager", "guard")
+ASSIGNERS = ("front_desk", "steward", "manager")
+
+
+def _out(item: svc.WorkItem) -> WorkItemOut:
+    return WorkItemOut(number=item.number, kind=item.kind, category=item.category,
+                       status=item.status, assignee=item.assignee, room_id=item.room_id,
+                       community_id=item.community_id)
+
+
+def _communities(who: StaffRecord) -> set[str] | None:
+    return None if company_wide(who.role) else {c for c, _ in who.scope}
+
+
+@router.get("", response_model=list[WorkItemOut])
+def list_items(mine: bool = False, who: StaffRecord = Depends(current_staff),
+               unit: UnitOfWork = Depends(uow)) -> list[WorkItemOut]:
+    items = svc.list_items(unit, who.company_id, communities=_communities(who),
+                           assignee=who.username if mine else None)
+    return [_out(i) for i in items]
+
+
+@router.post("", response_model=WorkItemOut, status_code=201)
+def create(body: WorkItemIn, request: Request, who: StaffRecord = Depends(current_staff),
+           unit: UnitOfWork = Depends(uow)) -> WorkItemOut:
+    if who.role not in CREATORS:
+        raise error(403, "role_not_permitted")
+    try:
+        item = svc.create(runtime(request), unit, company_id=who.company_id,
+                          room_id=body.room_id, kind=body.kind, category=body.category,
+                          actor=who.username, assignee=body.assignee)
+    except svc.WorkItemError as exc:
+        raise error(422, "bad_work_item", str(exc), str(exc)) from None
+    allowed = _communities(who)
+    if allowed is not None and item.community_id not in allowed:
+        raise error(403, "out_of_scope")
+    unit.commit()
+    return _out(item)
+
+
+def _transition(request: Request, number: str, status: str, who: StaffRecord,
+                unit: UnitOfWork, assignee: str | None = None) -> WorkItemOut:
+    item = svc.get(unit, number, who.company_id)
+    allowed = _communities(who)
+    if item is None or (allowed is not None and item.community_id not in allowed):
+        raise error(404, "not_found", "没有这个工单", "no such work order")
+    if status == "assigned" and who.role not in ASSIGNERS:
+        raise error(403, "role_not_permitted")
+    if status == "done" and who.username != item.assignee and who.role not in ASSIGNERS:
+        raise error(403, "work_item_not_assigned")
+    try:
+        item = svc.transition(runtime(request), unit, item, status, actor=who.username,
+                              assignee=assignee)
+    except svc.WorkItemError as exc:
+        raise error(409, "bad_transition", str(exc), str(exc)) from None
+    unit.commit()
+    return _out(item)
+
+
+@router.post("/{number}/assign", response_model=WorkItemOut)
+def assign(number: str, body: AssignIn, request: Request,
+           who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)):
+    return _transition(request, number, "assigned", who, unit, body.assignee)
+
+
+@router.post("/{number}/done", response_model=WorkItemOut)
+def done(number: str, request: Request, who: StaffRecord = Depends(current_staff),
+         unit: UnitOfWork = Depends(uow)):
+    return _transition(request, number, "done", who, unit)
+
+
+@router.post("/{number}/close", response_model=WorkItemOut)
+def close(number: str, request: Request, who: StaffRecord = Depends(current_staff),
+          unit: UnitOfWork = Depends(uow)):
+    if who.role not in ASSIGNERS:
+        raise error(403, "role_not_permitted")
+    return _transition(request, number, "closed", who, unit)

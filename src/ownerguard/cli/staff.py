@@ -1,0 +1,145 @@
+"""`ownerguard staff …` and `ownerguard export …` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ..services import exports as exports_svc
+from ..services import staff as staff_svc
+from ..services.registry import list_communities
+from .context import actor_name, console, fail, runtime
+
+staff_app = typer.Typer(help="员工账号 / staff accounts", no_args_is_help=True)
+export_app = typer.Typer(help="导出追溯 / export tracing", no_args_is_help=True)
+
+
+def _company(rt, uow, name: str | None):
+    companies = {c.name: c for c, _ in list_communities(uow)}
+    if name is None and len(companies) == 1:
+        return next(iter(companies.values()))
+    if name in companies:
+        return companies[name]
+    raise fail("请用 --company 指明物业公司", "pass --company (several or no companies)")
+
+
+@staff_app.command("add")
+def add(username: str,
+        role: str = typer.Option(..., help="front_desk|steward|guard|technician|finance|"
+                                           "manager|dpo|sysadmin|committee_member"),
+        community: list[str] = typer.Option([], help="负责的小区（可多次）/ community in scope"),
+        building: Optional[str] = typer.Option(None, help="仅限此楼栋 / only this building"),
+        company: Optional[str] = typer.Option(None),
+        display_name: Optional[str] = typer.Option(None),
+        password_stdin: bool = typer.Option(False, "--password-stdin",
+                                            help="从标准输入读取密码 / read the password from stdin"),
+        service: bool = typer.Option(False, "--service",
+                                     help="服务账号（API 密钥）/ service account with an API key"),
+        ) -> None:
+    """新增员工或服务账号；需要动态验证码的角色只显示一次绑定链接。"""
+    password = None
+    if not service:
+        if not password_stdin:
+            raise fail("请用 --password-stdin 提供密码（不要写在命令行里）",
+                       "pass --password-stdin (never put a password on the command line)")
+        password = sys.stdin.readline().rstrip("\n")
+    with runtime() as rt, rt.uow() as uow:
+        comp = _company(rt, uow, company)
+        try:
+            scope = [staff_svc.resolve_scope(uow, comp.id, c, building) for c in community]
+            uri = staff_svc.add_staff(rt, uow, company_id=comp.id, username=username, role=role,
+                                      scope=scope, password=password, actor=actor_name(),
+                                      display_name=display_name,
+                                      kind="service" if service else "person")
+            key = None
+            if service:
+                from ..services.auth import create_api_key
+
+                key = create_api_key(rt, uow, staff_svc.get(uow, username=username),
+                                     actor_name())
+        except staff_svc.StaffError as exc:
+            raise fail(str(exc), str(exc)) from None
+        uow.commit()
+    console.print(f"已创建 created: {username} ({staff_svc.role_label(role)})")
+    if uri:
+        console.print("请用身份验证器 App 扫描或输入以下链接（只显示这一次）/ "
+                      "TOTP provisioning URI (shown once):")
+        print(uri)
+    if key:
+        console.print("API 密钥（只显示这一次）/ API key (shown once):")
+        print(key)
+
+
+@staff_app.command("certify")
+def certify(username: str,
+            training: bool = typer.Option(False, "--training", help="线下培训已完成 / offline training"),
+            nda: bool = typer.Option(False, "--nda", help="纸质保密协议已签署 / paper NDA signed")
+            ) -> None:
+    """登记线下培训和纸质保密协议 / record offline training and a paper NDA."""
+    if not (training or nda):
+        raise fail("请至少给出 --training 或 --nda", "give --training and/or --nda")
+    with runtime() as rt, rt.uow() as uow:
+        record = staff_svc.get(uow, username=username)
+        if record is None:
+            raise fail(f"没有账号 {username}", f"no account {username!r}")
+        if training:
+            staff_svc.record_training(rt, uow, record, method="offline", actor=actor_name())
+        if nda:
+            staff_svc.record_nda(rt, uow, record, method="paper", actor=actor_name())
+        cert = staff_svc.certification(uow, record.id)
+        uow.commit()
+    state = "可按用途明文查看 certified" if cert.certified else "仅脱敏 masked only"
+    console.print(f"{username}: {state}")
+
+
+@staff_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+    """员工列表 / list accounts."""
+    with runtime() as rt, rt.uow(read_only=True) as uow:
+        rows = [(r, staff_svc.certification(uow, r.id)) for r in staff_svc.list_staff(uow)]
+    if as_json:
+        print(json.dumps([{"username": r.username, "role": r.role, "kind": r.kind,
+                           "disabled": r.disabled, "certified": c.certified}
+                          for r, c in rows], ensure_ascii=False))
+        return
+    t = Table("用户名 username", "角色 role", "已认证 certified", "停用 disabled")
+    for r, c in rows:
+        t.add_row(r.username, staff_svc.role_label(r.role), "✓" if c.certified else "✗",
+                  "✓" if r.disabled else "")
+    console.print(t)
+
+
+@staff_app.command("disable")
+def disable(username: str) -> None:
+    """停用账号并注销其会话 / disable an account and end its sessions."""
+    with runtime() as rt, rt.uow() as uow:
+        record = staff_svc.get(uow, username=username)
+        if record is None:
+            raise fail(f"没有账号 {username}", f"no account {username!r}")
+        staff_svc.set_disabled(rt, uow, record, True, actor_name())
+        uow.commit()
+    console.print(f"已停用 disabled: {username}")
+
+
+@export_app.command("trace")
+def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False),
+          company: Optional[str] = typer.Option(None),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """从泄露的文件追溯导出来源 / trace a leaked file back to its export."""
+    with runtime() as rt, rt.uow(read_only=True) as uow:
+        comp = _company(rt, uow, company)
+        hits = exports_svc.trace(rt, uow, comp.id, file)
+    if as_json:
+        print(json.dumps({"exports": [h.__dict__ for h in hits]}, ensure_ascii=False))
+        return
+    if not hits:
+        console.print("未找到匹配的导出 / no export matches")
+        raise typer.Exit(1)
+    for h in hits:
+        console.print(f"{h.number}: 申请人 requester {h.requester}, 审批人 approver "
+                      f"{h.approver}, score {h.score} ({'; '.join(h.evidence)})")

@@ -1,0 +1,68 @@
+"""Anomaly detection on staff reads, run after every read in the same transaction.
+
+Each detector reads the audit log (indexed by actor and time) and raises a deduplicated alert
+for the DPO. Thresholds are module constants so a deployment can tune them in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..store.tables import audit_log
+from ..store.uow import UnitOfWork
+from ..vault.gate import PersonView
+from ..vault.policy import AccessContext, Outcome
+from . import clock
+from .alerts import raise_alert
+from .runtime import Runtime
+
+WORKING_HOURS = (7, 21)             # local time, [start, end)
+WINDOW = timedelta(minutes=10)
+MANY_PEOPLE = 50                    # distinct persons read by one actor within WINDOW
+REPEATED_DENIALS = 10               # denied entries by one actor within WINDOW
+DEDUPE = timedelta(hours=1)
+
+
+def check(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, views: list[PersonView]) -> list[str]:
+    """Run every detector; returns the kinds of alerts raised."""
+    raised = []
+    outcomes = [s for v in views for s in v.fields.values()]
+    now = clock.now()
+    local_hour = now.astimezone(clock.LOCAL).hour
+    since = clock.iso(now - WINDOW)
+
+    def alert(kind: str, severity: str, detail: str, subject: str = "") -> None:
+        if raise_alert(rt, uow, company_id=ctx.company_id, kind=kind, severity=severity,
+                       actor=ctx.actor, subject=subject, detail=detail, dedupe=DEDUPE):
+            raised.append(kind)
+
+    if any(s.outcome is Outcome.CLEAR for s in outcomes) and \
+            not WORKING_HOURS[0] <= local_hour < WORKING_HOURS[1]:
+        alert("off_hours", "medium", f"hour:{local_hour}")
+    out_of_scope = [v.person_id for v in views
+                    if any(s.reason in ("out_of_scope", "other_company")
+                           for s in v.fields.values())]
+    if out_of_scope:
+        alert("out_of_scope", "high", f"persons:{len(out_of_scope)}", out_of_scope[0])
+    if any(s.reason == "quota_exceeded" for s in outcomes):
+        alert("quota", "high", f"role:{ctx.role}")
+    conn = uow.conn
+    distinct = conn.execute(select(func.count(func.distinct(audit_log.c.subject))).where(
+        audit_log.c.actor == ctx.actor, audit_log.c.ts >= since,
+        audit_log.c.action.in_(("read", "reveal")), audit_log.c.subject != "")).scalar_one()
+    if distinct > MANY_PEOPLE:
+        alert("many_people", "high", f"distinct:{distinct}")
+    denied = conn.execute(select(func.count()).select_from(audit_log).where(
+        audit_log.c.actor == ctx.actor, audit_log.c.ts >= since,
+        audit_log.c.outcome == "denied")).scalar_one()
+    if denied >= REPEATED_DENIALS:
+        alert("repeated_denials", "medium", f"denied:{denied}")
+    return raised
+
+
+def reveals_since(uow: UnitOfWork, actor: str, since) -> int:
+    return uow.conn.execute(select(func.count()).select_from(audit_log).where(
+        audit_log.c.actor == actor, audit_log.c.ts >= clock.iso(since),
+        audit_log.c.outcome == "clear")).scalar_one()
