@@ -24,6 +24,8 @@ class Settings:
     # [contact] section: SMS and number-broker providers (services.contact); empty = the
     # development outbox and the built-in alias pool.
     contact: dict = field(default_factory=dict)
+    # [quotas] section: role = [reveals per hour, reveals per day], overriding domain.staff.
+    quotas: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -49,7 +51,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
     url = env.get("OWNERGUARD_DATABASE_URL") or doc.get("database_url") \
         or f"sqlite:///{home / 'ownerguard.db'}"
     return Settings(home=home, database_url=url, debug=bool(doc.get("debug", False)),
-                    contact=dict(doc.get("contact", {})))
+                    contact=dict(doc.get("contact", {})),
+                    quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()})
 
 
 def write_default_settings(home: Path) -> Path:

@@ -74,4 +74,7 @@ def create_app(rt: Runtime) -> FastAPI:
 
     for module in (auth, persons, oversight, work_items, training, sharing, admin):
         app.include_router(module.router)
+    from ..web import install
+
+    install(app)
     return app

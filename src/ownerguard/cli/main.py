@@ -106,6 +106,22 @@ def _demo(*, rooms: int, community: str | None, seed: int) -> None:
     console.print(f"演示小区 demo community: [bold]{result.community}[/] "
                   f"({result.company}) — {result.counts.rooms} 户 rooms, "
                   f"{result.counts.persons} 人 persons, {result.counts.vehicles} 车 vehicles")
+    _print_demo_logins(result.logins)
+
+
+def _print_demo_logins(logins) -> None:
+    from ..services.demo import DEMO_PASSWORD
+
+    if not logins:
+        return
+    t = Table("用户名 username", "角色 role", "TOTP 密钥 secret",
+              title=f"演示账号 demo logins — 密码 password: {DEMO_PASSWORD}")
+    for username, role, secret in logins:
+        t.add_row(username, role, secret or "（无需 none）")
+    console.print(t)
+    console.print("动态验证码：把密钥加入身份验证器 App，或运行 `ownerguard staff otp 用户名`（仅演示账号）。\n"
+                  "[dim]one-time code: add the secret to an authenticator app, or run "
+                  "`ownerguard staff otp USERNAME` (demo accounts only).[/]")
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -377,11 +393,14 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000))
 
 @app.command()
 def bench(rows: int = typer.Option(20000, help="导入行数 / rows to import"),
+          http_seconds: float = typer.Option(5.0, help="每个 HTTP 压测的秒数，0 跳过 / "
+                                                       "seconds per HTTP load, 0 to skip"),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """基准测试 / run the benchmarks (ratios against a baseline from the same run)."""
     from ..services.bench import run_bench
 
-    result = run_bench(rows=rows, log=None if as_json else console.print)
+    result = run_bench(rows=rows, log=None if as_json else console.print,
+                       http_seconds=http_seconds)
     print(json.dumps(result, ensure_ascii=False, indent=None if as_json else 1))
 
 

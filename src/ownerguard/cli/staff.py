@@ -143,3 +143,24 @@ def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False),
     for h in hits:
         console.print(f"{h.number}: 申请人 requester {h.requester}, 审批人 approver "
                       f"{h.approver}, score {h.score} ({'; '.join(h.evidence)})")
+
+
+@staff_app.command("otp")
+def otp(username: str) -> None:
+    """打印演示账号当前的动态验证码（仅限演示公司）/ current one-time code of a demo account."""
+    import pyotp
+
+    from ..services.demo import DEMO_COMPANY
+    from ..services.registry import list_communities as _pairs
+
+    with runtime() as rt, rt.uow() as uow:
+        record = staff_svc.get(uow, username=username)
+        demo_ids = {c.id for c, _ in _pairs(uow) if c.name == DEMO_COMPANY}
+        if record is None or record.company_id not in demo_ids:
+            raise fail("只能为演示公司的账号显示验证码",
+                       "only accounts of the demo company; real staff use their own app")
+        secret = staff_svc.totp_secret(rt, uow, record)
+        if secret is None:
+            raise fail("该账号无需动态验证码", "this account needs no one-time code")
+        uow.rollback()
+    print(pyotp.TOTP(secret).now())

@@ -48,11 +48,12 @@ def staff_context(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *,
     certified = who.kind == "service" or staff_svc.certification(uow, who.id).certified
     blocked = None
     if role is not None:
+        per_hour, per_day = rt.settings.quotas.get(
+            who.role, (role.reveals_per_hour, role.reveals_per_day))
         now = clock.now()
-        if anomalies.reveals_since(uow, who.username, now - timedelta(hours=1)) >= \
-                role.reveals_per_hour or \
-                anomalies.reveals_since(uow, who.username, now - timedelta(days=1)) >= \
-                role.reveals_per_day:
+        hour, day = anomalies.reveals_since(uow, who.username, now - timedelta(hours=1),
+                                            now - timedelta(days=1))
+        if hour >= per_hour or day >= per_day:
             blocked = "quota_exceeded"
     ref = None
     if work_item:

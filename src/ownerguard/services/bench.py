@@ -108,7 +108,34 @@ def _dict_lookup_us(n: int = 200_000) -> float:
     return (time.perf_counter() - t0) / n * 1e6
 
 
-def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None) -> dict:
+def _http(rt: Runtime, company_id: str, community_id: str, seconds: float) -> dict:
+    """Sign a certified steward in and load the HTTP endpoints (see ``bench_http``)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from ..store.tables import persons
+    from . import auth, bench_http
+    from . import staff as staff_svc
+
+    (rt.settings.home / "settings.toml").write_text(
+        "[quotas]\nsteward = [100000000, 100000000]\n", encoding="utf-8")
+    with rt.uow() as uow:
+        staff_svc.add_staff(rt, uow, company_id=company_id, username="bench_steward",
+                            role="steward", scope=[(community_id, None)],
+                            password="bench-Password-1", actor="bench")
+        who = staff_svc.get(uow, username="bench_steward")
+        staff_svc.record_training(rt, uow, who, method="offline", actor="bench")
+        staff_svc.record_nda(rt, uow, who, method="paper", actor="bench")
+        code = pyotp.TOTP(staff_svc.totp_secret(rt, uow, who)).now()
+        session = auth.login(rt, uow, "bench_steward", "bench-Password-1", code,
+                             client="bench", kind="api")
+        person = uow.conn.execute(select(persons.c.id).limit(1)).scalar_one()
+        uow.commit()
+    return bench_http.run(rt.settings.home, session.token, person, seconds)
+
+
+def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None,
+              http_seconds: float = 5.0) -> dict:
     say = log or (lambda _msg: None)
     with tempfile.TemporaryDirectory(prefix="ownerguard-bench-") as tmp:
         root = Path(tmp)
@@ -119,9 +146,13 @@ def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None) -> d
         plain_rt, secure_rt = _runtime(root, "plain"), _runtime(root, "secure")
         try:
             plain_s, n_rows, _, _ = _import(plain_rt, csv_path, secure=False)
-            secure_s, _, company_id, _ = _import(secure_rt, csv_path, secure=True)
+            secure_s, _, company_id, community_id = _import(secure_rt, csv_path, secure=True)
             say("明文查看 reveals …")
             reveal_rate = _reveals(secure_rt, company_id)
+            http = {}
+            if http_seconds > 0:
+                say("HTTP 压测 HTTP load (2 workers, 32 clients) …")
+                http = _http(secure_rt, company_id, community_id, http_seconds)
             _grow_audit(secure_rt, 300_000)
             say("校验审计链 audit verify …")
             verify_rate, entries = _verify_rate(secure_rt)
@@ -142,7 +173,9 @@ def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None) -> d
         "policy_decision_us": round(policy_us, 3),
         "policy_vs_dict_lookup_ratio": round(policy_us / lookup_us, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **http,
         "goals": {"import_rows_per_s": 30_000, "import_overhead_ratio_max": 2.5,
                   "reveal_per_s": 5_000, "audit_verify_per_s": 700_000,
-                  "policy_decision_us_max": 10},
+                  "policy_decision_us_max": 10, "http_req_per_s": 1000, "http_p99_ms_max": 50,
+                  "http_vs_baseline_max": 1.3},
     }

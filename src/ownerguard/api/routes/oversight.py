@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
-
 from ...services import alerts as alerts_svc
+from ...services import audit_query
 from ...services.staff import StaffRecord
-from ...store.tables import audit_log
 from ...store.uow import UnitOfWork
-from ...vault.audit import COLUMNS
 from ..deps import error, require_role, runtime, uow
 from ..schemas import ReviewIn
 
@@ -25,15 +22,8 @@ def audit(person_id: str | None = Query(None, max_length=40),
           who: StaffRecord = Depends(dpo_only), unit: UnitOfWork = Depends(uow)) -> dict:
     """Audit entries of your company, newest first (DPO only). Entries hold ids and codes,
     never personal values."""
-    q = select(audit_log).where(audit_log.c.company_id == who.company_id)
-    if person_id:
-        q = q.where(audit_log.c.subject == person_id)
-    if actor:
-        q = q.where(audit_log.c.actor == actor)
-    if since:
-        q = q.where(audit_log.c.ts >= since)
-    rows = unit.conn.execute(q.order_by(audit_log.c.id.desc()).limit(limit)).all()
-    return {"entries": [{c: getattr(r, c) for c in COLUMNS} | {"hash": r.hash} for r in rows]}
+    return {"entries": audit_query.search(unit, who.company_id, person_id=person_id,
+                                          actor=actor, since=since, limit=limit)}
 
 
 @router.get("/alerts")

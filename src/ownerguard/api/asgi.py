@@ -1,0 +1,9 @@
+"""ASGI entry for running several worker processes (``uvicorn ownerguard.api.asgi:app
+--workers N``): each process opens its own runtime from ``OWNERGUARD_HOME``."""
+
+from __future__ import annotations
+
+from ..services.runtime import open_runtime
+from .app import create_app
+
+app = create_app(open_runtime())

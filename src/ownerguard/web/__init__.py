@@ -1,0 +1,27 @@
+"""The staff console (员工工作台): server-rendered pages under ``/console``.
+
+``install(app)`` is all an application needs to call: it adds the console's routes and serves
+``web/static`` (htmx, the stylesheet) under ``/static``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .render import STATIC
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console on ``app``: routes under ``/console``, files under ``/static``.
+    Calling it twice does nothing the second time."""
+    from . import routes
+
+    if getattr(app.state, "console_installed", False):
+        return
+    app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.state.console_installed = True
+
+
+__all__ = ["install"]

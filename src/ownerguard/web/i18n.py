@@ -1,0 +1,373 @@
+"""UI strings of the staff console: zh-CN first, English second.
+
+Every visible string of the templates is a key of ``STRINGS`` (a test checks that each key the
+templates use exists and has both texts). Policy reasons come from ``vault.policy.REASONS`` and
+sign-in messages from ``services.auth.MESSAGES``; the labels of fields, purposes and roles from
+the domain catalogues. The language is ``?lang=en|zh`` (remembered in the ``lang`` cookie),
+Chinese by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.fields import CATALOGUE
+from ..domain.purposes import BASIS_LABEL_ZH, PURPOSES, LegalBasis
+from ..domain.staff import ROLES
+from ..services.alerts import KINDS_ZH
+from ..services.auth import MESSAGES
+from ..services.work_items import STATUS_ZH
+from ..vault.policy import REASONS
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_COOKIE = "lang"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- frame --------------------------------------------------------------------------
+    "app_name": ("业主信息卫士", "OwnerGuard"),
+    "console": ("员工工作台", "Staff console"),
+    "nav_label": ("主菜单", "Main menu"),
+    "nav_search": ("查询业主", "Find owners"),
+    "nav_work_orders": ("工单", "Work orders"),
+    "nav_training": ("培训与保密协议", "Training & NDA"),
+    "nav_exports": ("导出", "Exports"),
+    "nav_dpo_audit": ("审计日志", "Audit log"),
+    "nav_dpo_alerts": ("告警", "Alerts"),
+    "nav_dpo_exports": ("导出审批", "Export approvals"),
+    "sign_out": ("退出登录", "Sign out"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "role": ("岗位", "Role"),
+    "certified": ("已完成培训并签署保密协议", "Trained, NDA signed"),
+    "certified_until": ("培训有效期至 {date}", "training valid until {date}"),
+    "not_certified": ("未完成培训或未签署保密协议：只能查看脱敏信息",
+                      "Training or NDA missing: masked data only"),
+    "go_training": ("去完成", "Complete it"),
+    "language": ("语言", "Language"),
+    "sep": ("：", ": "),
+    "lang_zh": ("中文", "中文"),
+    "lang_en": ("English", "English"),
+    "no_copy": ("请勿截图、拍照或抄写业主信息。", "Never screenshot, photograph or copy owners' data."),
+    # --- sign-in ------------------------------------------------------------------------
+    "login_title": ("员工登录", "Staff sign-in"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "otp": ("动态验证码", "One-time code"),
+    "otp_hint": ("可查看明文的岗位请填写验证器 App 中的6位数字",
+                 "Roles that can reveal data: the 6-digit code from your authenticator app"),
+    "sign_in": ("登录", "Sign in"),
+    "login_expired": ("登录页面已过期，请重新输入后登录", "The sign-in page expired; please try again"),
+    "signed_out": ("您已退出登录", "You have signed out"),
+    # --- search -------------------------------------------------------------------------
+    "search_title": ("查询业主", "Find owners"),
+    "search_q": ("手机号、手机尾号4位、证件号码或完整姓名", "Phone, last 4 digits, ID number or exact name"),
+    "building": ("楼栋", "Building"),
+    "room": ("房号", "Room"),
+    "purpose": ("用途", "Purpose"),
+    "search_button": ("查询", "Search"),
+    "search_hint": ("结果默认脱敏显示；每一次查询和查看都会记入审计日志。",
+                    "Results are masked by default; every search and view is audited."),
+    "need_term": ("请输入查询条件，或填写楼栋/房号", "Enter a search term, or a building/room"),
+    "no_results": ("没有找到符合条件的人员", "Nobody matches"),
+    "results": ("查询结果", "Results"),
+    "open_card": ("查看", "Open"),
+    "next_page": ("下一页", "Next page"),
+    "prev_page": ("上一页", "Previous page"),
+    "page_n": ("第 {n} 页", "Page {n}"),
+    "sysadmin_no_search": ("系统管理员不能查看业主个人信息",
+                           "A system administrator cannot view owners' personal data"),
+    "no_purposes": ("您的岗位没有可用的用途，不能查看业主信息",
+                    "Your role has no purpose to view owners' data for"),
+    "minor": ("未成年人", "Minor"),
+    "shredded_state": ("已销毁", "Shredded"),
+    "loading": ("加载中…", "Loading…"),
+    # --- person card --------------------------------------------------------------------
+    "card_title": ("人员信息", "Person"),
+    "person_id": ("人员编号", "Person id"),
+    "field": ("字段", "Field"),
+    "value": ("内容", "Value"),
+    "shown_as": ("显示方式", "Shown as"),
+    "reason": ("原因", "Reason"),
+    "outcome_clear": ("明文", "Clear"),
+    "outcome_masked": ("脱敏", "Masked"),
+    "outcome_denied": ("不可见", "Hidden"),
+    "empty": ("未登记", "not on record"),
+    "change_purpose": ("切换用途", "Change purpose"),
+    "purpose_basis": ("合法性基础", "Legal basis"),
+    "basis_contract": (BASIS_LABEL_ZH[LegalBasis.CONTRACT],
+                       "necessary to perform the property-service contract (PIPL 13(1)(2))"),
+    "basis_legal_duty": (BASIS_LABEL_ZH[LegalBasis.LEGAL_DUTY],
+                         "necessary to fulfil a legal duty or obligation (PIPL 13(1)(3))"),
+    "basis_emergency": (BASIS_LABEL_ZH[LegalBasis.EMERGENCY],
+                        "necessary in an emergency to protect life, health or property "
+                        "(PIPL 13(1)(4))"),
+    "basis_consent": (BASIS_LABEL_ZH[LegalBasis.CONSENT],
+                      "the person's consent (PIPL 13(1)(1), 14)"),
+    "basis_none": (BASIS_LABEL_ZH[LegalBasis.NONE], "no legal basis: processing refused (L1)"),
+    "reveal_title": ("申请明文查看", "Reveal in clear"),
+    "reveal_hint": ("只列出本岗位在此用途下可以申请明文的字段；每一次明文查看都记入审计日志。",
+                    "Only fields your role may reveal for this purpose are listed; every reveal "
+                    "is audited."),
+    "reveal_fields": ("要查看的字段", "Fields to reveal"),
+    "work_order": ("工单", "Work order"),
+    "no_work_order": ("不关联工单", "No work order"),
+    "no_live_work_orders": ("您没有进行中的工单", "You have no live work orders"),
+    "needs_work_order": ("此用途的明文查看须关联指派给您、进行中的{kind}",
+                         "A clear reveal for this purpose needs a live {kind} assigned to you"),
+    "emergency_reason": ("紧急情况说明（必填，个人信息保护负责人将逐条复核）",
+                         "What is the emergency? (required; the DPO reviews every one)"),
+    "reveal_button": ("查看明文", "Reveal"),
+    "nothing_to_reveal": ("本岗位在此用途下不能申请明文查看", "Your role cannot reveal anything for this purpose"),
+    "revealed_title": ("明文（请勿截图、拍照或抄写）", "Clear values (no screenshots, photos or copies)"),
+    "refused_title": ("未显示明文", "Not shown in clear"),
+    "choose_fields": ("请至少选择一个字段", "Choose at least one field"),
+    "contact_title": ("联系业主", "Contact the owner"),
+    "contact_hint": ("由系统代发短信或绑定隐私号，不向您显示号码。须关联进行中的工单。",
+                     "The system texts the owner or binds an alias number; you never see the "
+                     "number. Needs a live work order."),
+    "channel": ("方式", "Channel"),
+    "channel_sms": ("代发短信", "SMS sent by the system"),
+    "channel_call": ("隐私号通话", "Call via alias number"),
+    "contact_button": ("联系", "Contact"),
+    "sms_sent": ("已代发短信", "SMS sent by the system"),
+    "dial_alias": ("请拨打隐私号", "Dial the alias number"),
+    "contact_failed": ("联系失败", "Contact failed"),
+    "back_to_card": ("返回人员信息", "Back to the person"),
+    "back_to_search": ("返回查询", "Back to search"),
+    "no_such_person": ("没有这个人员", "No such person"),
+    "kind_work_order": ("报修工单", "repair work order"),
+    "kind_visit": ("访客登记", "visit record"),
+    "kind_renovation": ("装修申请", "renovation application"),
+    # --- work orders --------------------------------------------------------------------
+    "wo_title": ("工单", "Work orders"),
+    "wo_mine": ("我的工单", "Mine"),
+    "wo_all": ("范围内全部", "All in my scope"),
+    "wo_number": ("工单号", "Number"),
+    "wo_kind": ("类型", "Kind"),
+    "wo_category": ("类别", "Category"),
+    "wo_status": ("状态", "Status"),
+    "wo_assignee": ("处理人", "Assignee"),
+    "wo_assignee_hint": ("处理人用户名（可不填）", "Assignee's username (optional)"),
+    "wo_room": ("房屋编号", "Room id"),
+    "wo_create": ("新建工单", "New work order"),
+    "wo_create_button": ("创建", "Create"),
+    "wo_assign": ("指派", "Assign"),
+    "wo_done": ("完成", "Done"),
+    "wo_close": ("关闭", "Close"),
+    "wo_actions": ("操作", "Actions"),
+    "wo_none": ("暂无工单", "No work orders"),
+    "wo_created": ("已创建工单", "Work order created"),
+    "wo_updated": ("工单已更新", "Work order updated"),
+    "wo_not_found": ("没有这个工单", "No such work order"),
+    "wo_room_required": ("请填写房屋编号", "Enter a room id"),
+    "status_open": ("待处理", "open"),
+    "status_assigned": ("已指派", "assigned"),
+    "status_done": ("已完成", "done"),
+    "status_closed": ("已关闭", "closed"),
+    # --- training -----------------------------------------------------------------------
+    "training_title": ("培训与保密协议", "Training and confidentiality agreement"),
+    "training_status": ("培训状态", "Training"),
+    "training_valid": ("培训有效期至 {date}", "Training valid until {date}"),
+    "training_missing": ("尚未通过培训测验", "Quiz not passed yet"),
+    "lessons_title": ("课程", "Lessons"),
+    "quiz_title": ("测验", "Quiz"),
+    "quiz_hint": ("共 {n} 题，答对 {pct}% 及以上为通过；通过后培训有效期一年。",
+                  "{n} questions; pass mark {pct}%; a pass is valid for one year."),
+    "multi": ("（多选）", "(choose all that apply)"),
+    "submit_quiz": ("提交答案", "Submit answers"),
+    "quiz_passed": ("通过！得分 {score}%。培训有效期至 {date}。",
+                    "Passed with {score}%. Training valid until {date}."),
+    "quiz_failed": ("未通过，得分 {score}%。请复习课程后重新测验。",
+                    "Not passed ({score}%). Review the lessons and try again."),
+    "quiz_wrong": ("答错的题目", "Questions answered wrong"),
+    "quiz_bad": ("答案无法识别，请重新作答", "The answers could not be read; please try again"),
+    "quiz_again": ("重新测验", "Take the quiz again"),
+    "right_answer": ("正确答案", "Right answer"),
+    "nda_title": ("保密协议", "Confidentiality agreement"),
+    "nda_version": ("版本 {v}", "Version {v}"),
+    "nda_signed": ("您已签署当前版本", "You have signed the current version"),
+    "nda_not_signed": ("尚未签署当前版本", "Current version not signed yet"),
+    "nda_accept": ("我已阅读并理解上述全部内容，自愿遵守", "I have read and accept this undertaking"),
+    "nda_name": ("签署人姓名", "Your name"),
+    "nda_sign": ("签署", "Sign"),
+    "nda_done": ("已签署保密协议", "Agreement signed"),
+    "nda_need_accept": ("须勾选同意并填写姓名后签署", "Tick the box and enter your name to sign"),
+    "nda_zh_governs": ("以下为英文摘要，以中文文本为准。", "English summary below; the Chinese text governs."),
+    # --- exports ------------------------------------------------------------------------
+    "exports_title": ("导出", "Exports"),
+    "export_hint": ("批量导出须经个人信息保护负责人审批；文件带水印，可追溯到申请人和审批人。",
+                    "Bulk exports need the DPO's approval; files are watermarked and traceable "
+                    "to requester and approver."),
+    "export_request": ("申请导出", "Request an export"),
+    "export_fields": ("导出字段", "Fields"),
+    "community": ("小区", "Community"),
+    "building_limited": ("（限定楼栋）", "(some buildings)"),
+    "export_submit": ("提交申请", "Submit request"),
+    "export_requested": ("已提交导出申请，等待审批", "Export requested; awaiting approval"),
+    "export_mine": ("我的导出申请", "My export requests"),
+    "export_number": ("编号", "Number"),
+    "export_status": ("状态", "Status"),
+    "export_requester": ("申请人", "Requester"),
+    "export_approver": ("审批人", "Approver"),
+    "export_rows": ("行数", "Rows"),
+    "download": ("下载", "Download"),
+    "export_none": ("暂无导出申请", "No export requests"),
+    "export_status_requested": ("待审批", "awaiting approval"),
+    "export_status_approved": ("已批准", "approved"),
+    "export_status_rejected": ("已驳回", "rejected"),
+    "export_status_done": ("已生成", "generated"),
+    "no_communities": ("您的范围内没有小区", "No community in your scope"),
+    "export_no_sysadmin": ("系统管理员不能导出个人信息", "A system administrator cannot export personal data"),
+    "dpo_exports_title": ("导出审批", "Export approvals"),
+    "dpo_exports_none": ("没有待审批的导出申请", "No exports awaiting approval"),
+    "approve": ("批准", "Approve"),
+    "reject": ("驳回", "Reject"),
+    "export_decided": ("已处理导出申请", "Export request decided"),
+    "decided_recent": ("已处理", "Decided"),
+    # --- DPO ------------------------------------------------------------------------------
+    "audit_title": ("审计日志", "Audit log"),
+    "audit_hint": ("审计日志只记录编号和代码，不含任何个人信息。",
+                   "Entries hold ids and codes only, never personal values."),
+    "filter_person": ("人员编号", "Person id"),
+    "filter_actor": ("操作人", "Actor"),
+    "filter_since": ("起始日期", "Since"),
+    "filter_button": ("筛选", "Filter"),
+    "bad_since": ("日期格式应为 2026-01-31", "Dates look like 2026-01-31"),
+    "col_time": ("时间", "Time"),
+    "col_actor": ("操作人", "Actor"),
+    "col_role": ("角色", "Role"),
+    "col_action": ("操作", "Action"),
+    "col_subject": ("对象", "Subject"),
+    "col_fields": ("字段", "Fields"),
+    "col_purpose": ("用途", "Purpose"),
+    "col_work_item": ("工单", "Work item"),
+    "col_outcome": ("结果", "Outcome"),
+    "col_reason": ("原因", "Reason"),
+    "col_client": ("来源", "Client"),
+    "audit_none": ("没有符合条件的记录", "No entries"),
+    "audit_shown": ("显示最近 {n} 条", "Showing the latest {n}"),
+    "alerts_title": ("告警", "Alerts"),
+    "alerts_none": ("没有告警", "No alerts"),
+    "show_open": ("待处理", "Open"),
+    "show_reviewed": ("已复核", "Reviewed"),
+    "alert_kind": ("类型", "Kind"),
+    "alert_severity": ("级别", "Severity"),
+    "alert_detail": ("详情", "Detail"),
+    "alert_created": ("时间", "Time"),
+    "alert_note": ("紧急查看理由", "Emergency reason given"),
+    "review": ("复核", "Review"),
+    "reviewed_by": ("复核人", "Reviewed by"),
+    "resolution": ("结论", "Resolution"),
+    "resolution_justified": ("理由成立", "justified"),
+    "resolution_unjustified": ("理由不成立", "unjustified"),
+    "resolution_false_positive": ("误报", "false positive"),
+    "alert_reviewed": ("告警已复核", "Alert reviewed"),
+    "alert_not_found": ("没有这个待处理的告警", "No such open alert"),
+    "severity_high": ("高", "high"),
+    "severity_medium": ("中", "medium"),
+    "severity_low": ("低", "low"),
+    "alert_kind_quota": (KINDS_ZH["quota"], "reveal quota exceeded"),
+    "alert_kind_off_hours": (KINDS_ZH["off_hours"], "clear reveal outside working hours"),
+    "alert_kind_out_of_scope": (KINDS_ZH["out_of_scope"], "tried to read persons out of scope"),
+    "alert_kind_many_people": (KINDS_ZH["many_people"], "many different persons in a short time"),
+    "alert_kind_repeated_denials": (KINDS_ZH["repeated_denials"], "repeatedly refused"),
+    "alert_kind_break_glass": (KINDS_ZH["break_glass"], "emergency reveal awaiting review"),
+    # --- errors -------------------------------------------------------------------------
+    "error_title": ("出错了", "Something went wrong"),
+    "forbidden": ("无权访问", "Forbidden"),
+    "csrf": ("请求缺少或带有无效的防伪令牌，请刷新页面后重试",
+             "Missing or invalid CSRF token; reload the page and try again"),
+    "audit_unavailable": ("审计日志暂不可用，为保护业主信息已拒绝本次操作",
+                          "Audit log unavailable; request refused to protect owners' data"),
+    "dpo_only": ("只有个人信息保护负责人可以访问此页面", "Only the data-protection officer may open this page"),
+    "invalid_request": ("请求格式不正确", "Invalid request"),
+    "too_long": ("输入内容过长", "Input too long"),
+    "back_home": ("返回工作台", "Back to the console"),
+    "unknown_reason": ("未知原因（{code}）", "Unknown reason ({code})"),
+    "unknown_channel": ("未知的联系方式", "Unknown contact channel"),
+    "bad_work_item": ("工单信息不正确", "Invalid work order"),
+    "bad_transition": ("工单状态不能这样变更", "The work order cannot change like that"),
+}
+
+# Codes that may appear in a URL (``?msg=…`` after a redirect, ``?reason=…`` on sign-in):
+# only these are rendered, so a crafted link cannot put arbitrary text on our pages.
+FLASH = frozenset({"wo_created", "wo_updated", "nda_done", "alert_reviewed", "export_requested",
+                   "export_decided"})
+LOGIN_NOTICES = frozenset(set(MESSAGES) | {"signed_out", "login_expired"})
+
+
+def normalise_lang(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower()
+    if value.startswith("zh"):
+        return "zh"
+    if value.startswith("en"):
+        return "en"
+    return None
+
+
+@dataclass(frozen=True)
+class Translator:
+    """What templates call as ``t``: ``t("key", n=3)``, ``t.reason(code)``, ``t.field(name)``…"""
+
+    lang: str
+
+    def _pick(self, pair: tuple[str, str]) -> str:
+        return pair[1] if self.lang == "en" else pair[0]
+
+    def __call__(self, key: str, **kw) -> str:
+        text = self._pick(STRINGS[key])
+        return text.format(**kw) if kw else text
+
+    def reason(self, code: str) -> str:
+        """A policy reason, a sign-in message, or a console error, by its code."""
+        pair = REASONS.get(code) or MESSAGES.get(code) or STRINGS.get(code)
+        if pair is None:
+            return self("unknown_reason", code=code)
+        return self._pick(pair)
+
+    def field(self, name: str) -> str:
+        spec = CATALOGUE.get(name)
+        return self._pick((spec.label_zh, spec.label_en)) if spec else name
+
+    def purpose(self, code: str | None) -> str:
+        p = PURPOSES.get(code or "")
+        return self._pick((p.label_zh, p.label_en)) if p else (code or "")
+
+    def role(self, code: str) -> str:
+        r = ROLES.get(code)
+        return self._pick((r.label_zh, r.label_en)) if r else code
+
+    def outcome(self, value: str) -> str:
+        return self(f"outcome_{value}") if f"outcome_{value}" in STRINGS else value
+
+    def status(self, value: str) -> str:
+        key = f"status_{value}"
+        if key in STRINGS:
+            return self(key)
+        return STATUS_ZH.get(value, value)
+
+    def kind(self, value: str) -> str:
+        key = f"kind_{value}"
+        return self(key) if key in STRINGS else value
+
+    def export_status(self, value: str) -> str:
+        key = f"export_status_{value}"
+        return self(key) if key in STRINGS else value
+
+    def alert_kind(self, value: str) -> str:
+        key = f"alert_kind_{value}"
+        return self(key) if key in STRINGS else KINDS_ZH.get(value, value)
+
+    def severity(self, value: str) -> str:
+        key = f"severity_{value}"
+        return self(key) if key in STRINGS else value
+
+    def resolution(self, value: str | None) -> str:
+        key = f"resolution_{value}"
+        return self(key) if key in STRINGS else (value or "")
+
+    def basis(self, code: str | None) -> str:
+        p = PURPOSES.get(code or "")
+        return self(f"basis_{p.basis.value}") if p else ""
