@@ -540,3 +540,9 @@ def test_100k_row_csv_speed_is_reported(tmp_path, capsys):
     assert len(result.rows) == 100_000 and not result.rejected
     with capsys.disabled():
         print(f"\n[sheet_reader speed] 100,000-row CSV in {elapsed:.2f}s = {100_000 / elapsed:,.0f} rows/s")
+
+
+def test_zero_width_tags_of_an_export_do_not_travel_into_the_register(tmp_path):
+    tagged = "张\u200b\u200c建\u2060国"
+    result = sheet_of(tmp_path, [person(业主名称=tagged)])
+    assert result.rows[0].name == "张建国"

@@ -534,3 +534,31 @@ def test_static_files_are_served(world):
     css = client.get("/static/console.css")
     assert css.status_code == 200 and "max-width" in css.text and "http" not in css.text
     assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_xss_in_every_stored_text_field_is_escaped(world):
+    """Every value a sheet can carry as text — name, contact, building, unit, room, vehicle —
+    holds a payload; listing, card and a reveal of every field render none of them live."""
+    from ownerguard.domain.model import ResidencyRole
+    from ownerguard.domain.rows import PersonRow, RoomRow, VehicleRow
+
+    payload = '<img src=x onerror=alert({n})>'
+    row = PersonRow(
+        row=2, room=RoomRow(payload.format(n=1), payload.format(n=2), payload.format(n=3)),
+        name=payload.format(n=4), role=ResidencyRole.OWNER, phone="13700009999",
+        contact_name=payload.format(n=5), contact_phone="13700008888",
+        vehicle=VehicleRow("京B12345", payload.format(n=6), payload.format(n=7),
+                           payload.format(n=8)))
+    store_rows(world.rt, [row])
+    client = world.sign_in("wang.steward")
+    listing = search(client, q="13700009999")
+    pid = person_ids(listing.text)[0]
+    card = client.get(f"/console/persons/{pid}?purpose=record_keeping")
+    revealed = client.post(f"/console/persons/{pid}/reveal", data={
+        "fields": ["name", "contact_name", "rooms", "plate"], "purpose": "record_keeping",
+        "csrf": csrf(client)})
+    for page in (listing, card, revealed):
+        assert page.status_code == 200
+        assert "<img src=x" not in page.text
+    assert "&lt;img src=x onerror=alert(4)&gt;" in revealed.text        # the clear name
+    assert "&lt;img src=x onerror=alert(5)&gt;" in revealed.text        # the contact

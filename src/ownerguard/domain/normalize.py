@@ -289,6 +289,9 @@ def _plate_reason(plate: str) -> str:
 # Minority and foreign names are written with many look-alike middle dots; one spelling lets
 # "阿卜杜·热合曼" typed on different keyboards match.
 _DOTS = {ord(ch): "·" for ch in ".\u2022\u30fb\uff65\u2027\u22c5\u2219"}   # . • ・ ･ ‧ ⋅ ∙
+# Zero-width characters (an export's row tags among them) are dropped: invisible, they would
+# make one name two.
+_DOTS.update({ord(ch): None for ch in "\u200b\u200c\u2060\ufeff"})
 _DOT_SPACES = re.compile(r"\s*·\s*")
 _NAME_MAX = 40
 

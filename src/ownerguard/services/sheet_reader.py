@@ -149,6 +149,7 @@ ID_TYPES: dict[str, IdType] = {
 }
 
 T = TypeVar("T")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u2060\ufeff]")
 _PROGRESS_EVERY = 1000
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -331,7 +332,9 @@ def _text(value: object) -> str | None:
     if isinstance(value, str):
         if value.isascii():
             return value.strip() or None
-        return unicodedata.normalize("NFKC", value).strip() or None
+        # Zero-width characters: an export's row tags (services.export_sheet) must not travel
+        # back into the register when a sheet made from an export is imported.
+        return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", value)).strip() or None
     if value is None:
         return None
     if isinstance(value, float):
