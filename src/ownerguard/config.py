@@ -26,6 +26,9 @@ class Settings:
     contact: dict = field(default_factory=dict)
     # [quotas] section: role = [reveals per hour, reveals per day], overriding domain.staff.
     quotas: dict = field(default_factory=dict)
+    # [purposes.CODE] and [grants]: a deployment's own purposes and grant lines.
+    purposes: dict = field(default_factory=dict)
+    grants: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -52,7 +55,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
         or f"sqlite:///{home / 'ownerguard.db'}"
     return Settings(home=home, database_url=url, debug=bool(doc.get("debug", False)),
                     contact=dict(doc.get("contact", {})),
-                    quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()})
+                    quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()},
+                    purposes=dict(doc.get("purposes", {})), grants=dict(doc.get("grants", {})))
 
 
 def write_default_settings(home: Path) -> Path:

@@ -355,7 +355,9 @@ def policy_show(as_json: bool = typer.Option(False, "--json"),
     from ..services.policy_doc import SYMBOL, policy_markdown
     from ..services.runtime import default_policy
 
-    policy = default_policy()
+    from ..config import load_settings
+
+    policy = default_policy(load_settings())
     if markdown:
         print(policy_markdown(policy), end="")
         return

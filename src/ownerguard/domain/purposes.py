@@ -61,3 +61,36 @@ PURPOSES: dict[str, Purpose] = {
         Purpose("marketing", "营销推广", "marketing", LegalBasis.NONE),
     )
 }
+
+
+def register_purpose(purpose: Purpose, fields: tuple[str, ...]) -> None:
+    """Add a deployment's own purpose (``[purposes.CODE]`` in settings.toml) with the fields it
+    needs (L2). Called once at start-up, before any policy is built; built-in purposes cannot be
+    redefined, and a purpose must declare its legal basis (L1)."""
+    from dataclasses import replace
+
+    from . import fields as catalogue
+
+    if not purpose.code.isidentifier() or not purpose.code.islower():
+        raise ValueError(f"purpose code {purpose.code!r}: use lower_case letters and _")
+    existing = PURPOSES.get(purpose.code)
+    if existing is not None and existing != purpose:
+        raise ValueError(f"purpose {purpose.code!r} already exists")
+    unknown = [f for f in fields if f not in catalogue.CATALOGUE]
+    if unknown:
+        raise ValueError(f"purpose {purpose.code!r} names unknown fields: {', '.join(unknown)}")
+    PURPOSES[purpose.code] = purpose
+    for name in fields:
+        spec = catalogue.CATALOGUE[name]
+        if purpose.code not in spec.purposes:
+            catalogue.CATALOGUE[name] = replace(spec, purposes=spec.purposes + (purpose.code,))
+
+
+def purpose_from_settings(code: str, doc: dict) -> tuple[Purpose, tuple[str, ...]]:
+    try:
+        basis = LegalBasis(doc["basis"])
+    except (KeyError, ValueError):
+        raise ValueError(f"purpose {code!r} needs basis = one of "
+                         f"{', '.join(b.value for b in LegalBasis)}") from None
+    return (Purpose(code, doc.get("label_zh", code), doc.get("label_en", code), basis,
+                    doc.get("work_item")), tuple(doc.get("fields", ())))

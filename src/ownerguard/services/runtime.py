@@ -17,13 +17,19 @@ from ..store.uow import UnitOfWork
 from ..vault.audit import AuditLog
 from ..vault.datakeys import DataKeys
 from ..vault.gate import Gate
-from ..vault.grants import GRANTS, WRITE_ONLY_ROLES
+from ..domain.purposes import purpose_from_settings, register_purpose
+from ..vault.grants import GRANTS, WRITE_ONLY_ROLES, with_extra
 from ..vault.keys import MasterKey, load_master_key
 from ..vault.policy import Policy
 
 
-def default_policy() -> Policy:
-    return Policy(GRANTS, known_roles=WRITE_ONLY_ROLES)
+def default_policy(settings: Settings | None = None) -> Policy:
+    """The built-in grants, plus the deployment's own purposes and grant lines."""
+    if settings is None or not (settings.purposes or settings.grants):
+        return Policy(GRANTS, known_roles=WRITE_ONLY_ROLES)
+    for code, doc in settings.purposes.items():
+        register_purpose(*purpose_from_settings(code, doc))
+    return Policy(with_extra(settings.grants), known_roles=WRITE_ONLY_ROLES)
 
 
 @dataclass
@@ -49,6 +55,6 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
     master = master or load_master_key(settings.home)
     engine = make_engine(settings.database_url)
     keys = DataKeys(master)
-    policy = default_policy()
+    policy = default_policy(settings)
     audit = AuditLog()
     return Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))

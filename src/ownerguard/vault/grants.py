@@ -98,6 +98,16 @@ def _parse(table: str) -> dict[tuple[str, str], dict[str, Level]]:
 
 GRANTS = _parse(_TABLE)
 
+
+def with_extra(lines: dict[str, str]) -> dict[tuple[str, str], dict[str, Level]]:
+    """``GRANTS`` plus a deployment's own lines from settings.toml::
+
+        [grants]
+        "technician pest_control" = "name:M phone:R rooms:R"
+    """
+    extra = "\n".join(f"{key} {spec}" for key, spec in lines.items())
+    return {**GRANTS, **(_parse(extra) if extra.strip() else {})}
+
 # Roles that exist but hold no grant: known (so the reason is "role not permitted", not
 # "unknown role") and never able to read personal data.
 WRITE_ONLY_ROLES = ("importer", "sysadmin")
