@@ -344,3 +344,29 @@ def test_service_account_key(world):
     assert all("****" in i["fields"]["phone"]["value"][0] for i in r.json()["items"])
     # a service account cannot sign in with a password
     assert world.login("billing_sys", password="anything-1").status_code == 401
+
+
+def test_list_pages_through_a_community(rt):
+    from ownerguard.services import access
+    from ownerguard.services.demo import create_demo
+    from ownerguard.vault.policy import community_scope
+
+    demo = create_demo(rt, rooms=40, community="翠湖苑", actor="t", with_staff=False)
+    from helpers import ctx
+
+    with rt.uow() as uow:
+        from ownerguard.store.tables import communities
+
+        row = uow.conn.execute(select(communities)).one()
+        c = ctx(row.company_id, role="steward", scope=community_scope({row.id}))
+        pages, seen, n = [], [], 1
+        while True:
+            page = access.list_persons(rt, uow, c, page=n)
+            pages.append(len(page.views))
+            seen += [v.person_id for v in page.views]
+            if not page.has_more:
+                break
+            n += 1
+        uow.commit()
+    assert len(seen) == len(set(seen)) == demo.counts.persons
+    assert all(p == access.PAGE for p in pages[:-1]) and 0 < pages[-1] <= access.PAGE

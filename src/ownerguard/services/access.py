@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from ..domain.fields import CATALOGUE
 from ..domain.purposes import PURPOSES
@@ -83,14 +83,23 @@ def list_persons(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, *, q: str | N
     page = max(1, page)
     if q:
         ids = _search(rt, uow, ctx, q.strip())
+        if building or room:
+            ids = _filter_rooms(uow, ids, building, room)
+        has_more = len(ids) > page * PAGE
+        chunk = ids[(page - 1) * PAGE: page * PAGE]
+    elif building or room:
+        ids = _filter_rooms(uow, residents_in_scope(uow, ctx), building, room)
+        has_more = len(ids) > page * PAGE
+        chunk = ids[(page - 1) * PAGE: page * PAGE]
     else:
-        ids = residents_in_scope(uow, ctx)
-    if building or room:
-        ids = _filter_rooms(uow, ids, building, room)
-    chunk = ids[(page - 1) * PAGE: page * PAGE]
+        # The plain list pages in the database: a community has tens of thousands of
+        # residents and a page shows fifty.
+        chunk = residents_in_scope(uow, ctx, limit=PAGE + 1, offset=(page - 1) * PAGE)
+        has_more = len(chunk) > PAGE
+        chunk = chunk[:PAGE]
     views = rt.gate.read(uow, ctx, chunk, LIST_FIELDS, action="list") if chunk else []
     anomalies.check(rt, uow, ctx, views)
-    return Page(views, page, len(ids) > page * PAGE)
+    return Page(views, page, has_more)
 
 
 def _search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, q: str) -> list[str]:
@@ -119,18 +128,28 @@ def _scope_communities(uow: UnitOfWork, ctx: AccessContext) -> list[str]:
     return sorted({c for c, _ in ctx.scope})
 
 
-def residents_in_scope(uow: UnitOfWork, ctx: AccessContext) -> list[str]:
-    q = (select(residencies.c.person_id, residencies.c.community_id, rooms.c.building_id,
-                rooms.c.room_key)
+def residents_in_scope(uow: UnitOfWork, ctx: AccessContext, *, limit: int | None = None,
+                       offset: int = 0) -> list[str]:
+    """Persons living in the actor's scope, in room order (a person with two rooms once)."""
+    q = (select(residencies.c.person_id)
          .join(rooms, rooms.c.id == residencies.c.room_id)
-         .where(residencies.c.community_id.in_(_scope_communities(uow, ctx)))
-         .order_by(rooms.c.room_key, residencies.c.role))
-    out = []
-    for r in uow.conn.execute(q):
-        if ctx.scope is ALL_COMMUNITIES or (r.community_id, None) in ctx.scope or \
-                (r.community_id, r.building_id) in ctx.scope:
-            out.append(r.person_id)
-    return list(dict.fromkeys(out))
+         .where(_scope_filter(uow, ctx))
+         .order_by(rooms.c.community_id, rooms.c.room_key, residencies.c.role,
+                   residencies.c.person_id))
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
+    return list(dict.fromkeys(r.person_id for r in uow.conn.execute(q)))
+
+
+def _scope_filter(uow: UnitOfWork, ctx: AccessContext):
+    communities = _scope_communities(uow, ctx)
+    if ctx.scope is ALL_COMMUNITIES:
+        return rooms.c.community_id.in_(communities)
+    whole = [c for c, b in ctx.scope if b is None]
+    parts = [rooms.c.community_id.in_(whole)] if whole else []
+    parts += [and_(rooms.c.community_id == c, rooms.c.building_id == b)
+              for c, b in ctx.scope if b is not None and c not in whole]
+    return or_(*parts) if parts else false()
 
 
 def _filter_rooms(uow: UnitOfWork, ids: list[str], building: str | None, room: str | None

@@ -7,6 +7,7 @@ Works in a throw-away home under a temporary directory, on synthetic residents o
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import tempfile
@@ -29,11 +30,45 @@ from .sheet_reader import read_sheet
 ROWS_PER_ROOM = 2.2   # what generate_rows yields on average (owners, family, tenants)
 
 
+def _database_url(home: Path, name: str) -> str:
+    """SQLite in the throw-away home, or — with ``OWNERGUARD_BENCH_DATABASE_URL`` — a fresh
+    schema on that PostgreSQL server (dropped again by ``_drop_schemas``)."""
+    pg = os.environ.get("OWNERGUARD_BENCH_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{home / 'ownerguard.db'}"
+    from sqlalchemy import create_engine, text
+
+    schema = f"og_bench_{name}_{os.getpid()}"
+    admin = create_engine(pg)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    _SCHEMAS.append(schema)
+    return f"{pg}{'&' if '?' in pg else '?'}options=-csearch_path%3D{schema}"
+
+
+_SCHEMAS: list[str] = []
+
+
+def _drop_schemas() -> None:
+    if not _SCHEMAS:
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(os.environ["OWNERGUARD_BENCH_DATABASE_URL"])
+    with admin.begin() as conn:
+        for schema in _SCHEMAS:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+    _SCHEMAS.clear()
+
+
 def _runtime(root: Path, name: str) -> Runtime:
     home = root / name
     home.mkdir()
     KeyFile(home / "master.key").create()
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'ownerguard.db'}")
+    settings = Settings(home=home, database_url=_database_url(home, name))
     migrate_database(settings)
     return open_runtime(settings=settings)
 
@@ -117,8 +152,10 @@ def _http(rt: Runtime, company_id: str, community_id: str, seconds: float) -> di
     from . import auth, bench_http
     from . import staff as staff_svc
 
+    url = rt.settings.database_url
     (rt.settings.home / "settings.toml").write_text(
-        "[quotas]\nsteward = [100000000, 100000000]\n", encoding="utf-8")
+        (f"database_url = {json.dumps(url)}\n" if not url.startswith("sqlite") else "")
+        + "[quotas]\nsteward = [100000000, 100000000]\n", encoding="utf-8")
     with rt.uow() as uow:
         staff_svc.add_staff(rt, uow, company_id=company_id, username="bench_steward",
                             role="steward", scope=[(community_id, None)],
@@ -161,8 +198,11 @@ def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None,
         finally:
             plain_rt.close()
             secure_rt.close()
+            _drop_schemas()
         csv_path.unlink()
     return {
+        "database": "postgresql" if os.environ.get("OWNERGUARD_BENCH_DATABASE_URL")
+        else "sqlite",
         "rows": n_rows,
         "import_rows_per_s": round(n_rows / secure_s),
         "import_plain_rows_per_s": round(n_rows / plain_s),

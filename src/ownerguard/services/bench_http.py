@@ -28,12 +28,19 @@ def _baseline_app():
     from ..store.tables import buildings, residencies, rooms
     from .runtime import open_runtime
 
+    from ..store.tables import communities
+
     rt = open_runtime()
     app = FastAPI()
+    with rt.uow(read_only=True) as uow:
+        community = uow.conn.execute(select(communities.c.id)).scalars().first()
+    # The same page query as the real list (room order, 50 rows), without anything else.
     q = (select(residencies.c.person_id, buildings.c.name, rooms.c.number)
          .join(rooms, rooms.c.id == residencies.c.room_id)
          .join(buildings, buildings.c.id == rooms.c.building_id)
-         .order_by(rooms.c.room_key).limit(50))
+         .where(rooms.c.community_id.in_([community]))
+         .order_by(rooms.c.community_id, rooms.c.room_key, residencies.c.role,
+                   residencies.c.person_id).limit(50))
 
     @app.get("/baseline/persons")
     def persons() -> dict:

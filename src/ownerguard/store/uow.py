@@ -8,7 +8,24 @@ back with it.
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 from sqlalchemy import Connection, Engine
+
+# SQLite has one writer at a time. Threads of one process that all BEGIN IMMEDIATE would wait
+# in SQLite's busy handler, which sleeps in growing steps (up to 100 ms); queueing them on a
+# lock of our own hands the database over as soon as the previous writer commits.
+_writer_locks: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    with _locks_guard:
+        lock = _writer_locks.get(engine)
+        if lock is None:
+            lock = _writer_locks[engine] = threading.Lock()
+        return lock
 
 
 class UnitOfWork:
@@ -19,11 +36,20 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> "UnitOfWork":
-        conn = self._engine.connect()
-        if self._read_only and conn.dialect.name == "sqlite":
-            conn = conn.execution_options(sqlite_begin="DEFERRED")
-        self.conn = conn
-        self._tx = conn.begin()
+        self._lock = None
+        if self._engine.dialect.name == "sqlite" and not self._read_only:
+            self._lock = _writer_lock(self._engine)
+            self._lock.acquire()
+        try:
+            conn = self._engine.connect()
+            if self._read_only and conn.dialect.name == "sqlite":
+                conn = conn.execution_options(sqlite_begin="DEFERRED")
+            self.conn = conn
+            self._tx = conn.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         return self
 
     def commit(self) -> None:
@@ -42,6 +68,8 @@ class UnitOfWork:
             assert self.conn is not None
             self.conn.close()
             self.conn = None
+            if self._lock is not None:
+                self._lock.release()
 
     @property
     def dialect(self) -> str:
