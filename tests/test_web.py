@@ -562,3 +562,212 @@ def test_xss_in_every_stored_text_field_is_escaped(world):
         assert "<img src=x" not in page.text
     assert "&lt;img src=x onerror=alert(4)&gt;" in revealed.text        # the clear name
     assert "&lt;img src=x onerror=alert(5)&gt;" in revealed.text        # the contact
+
+
+# ---------------------------------------------------------------------------------------------
+# Check before publishing, arrears notices (L25), work-order comments (free text)
+
+DRAFT = "业主张伟电话13812345678"
+COMMENT_PHONE = "13987654321"
+
+
+def htmx_headers(client: TestClient) -> dict[str, str]:
+    return {"HX-Request": "true", "X-CSRF-Token": csrf(client)}
+
+
+def textarea(html: str, element_id: str) -> str:
+    found = re.search(rf'<textarea id="{element_id}"[^>]*>(.*?)</textarea>', html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+def test_check_before_publishing_highlights_findings_and_offers_a_masked_copy(world):
+    client = world.sign_in("wang.steward")
+    page = client.get("/console/notices")
+    assert page.status_code == 200
+    assert 'href="/console/notices" aria-current="page">发布前检查<' in page.text
+    assert 'hx-post="/console/notices/check"' in page.text
+    assert "发布前检查" in client.get("/console/").text                    # in the header nav
+    r = client.post("/console/notices/check", headers=htmx_headers(client),
+                    data={"text": DRAFT})
+    assert r.status_code == 200 and "<html" not in r.text
+    assert "未发现个人信息" not in r.text
+    marked = set(re.findall(r'<mark data-type="([a-z_]+)"', r.text))
+    assert {"phone", "person_name"} <= marked
+    rows = re.findall(r'<tr data-type="([a-z_]+)">\s*<td[^>]*>([^<]+)</td>\s*<td[^>]*>([^<]+)<',
+                      r.text)
+    labels = {kind: label for kind, label, _ in rows}
+    assert labels["phone"] == "电话" and labels["person_name"] == "姓名"
+    assert all("第 " in where and "字" in where for _, _, where in rows)
+    masked = textarea(r.text, "check-masked")
+    assert masked.strip() and PHONE not in masked and "张伟" not in masked
+    # The user's own draft may be shown back highlighted, escaped.
+    assert '<mark data-type="phone"' in r.text and PHONE in r.text
+    clean = client.post("/console/notices/check", headers=htmx_headers(client),
+                        data={"text": "本周六上午九点至十二点小区停水，请提前储水。"})
+    assert clean.status_code == 200 and "未发现个人信息，可以发布" in clean.text
+    assert "<mark" not in clean.text
+    # Without JavaScript: a full page; the draft field stays empty.
+    full = client.post("/console/notices/check", data={"text": DRAFT, "csrf": csrf(client)})
+    assert full.status_code == 200 and "<html" in full.text
+    assert textarea(full.text, "draft") == "" and PHONE not in textarea(full.text, "check-masked")
+    assert client.post("/console/notices/check", headers=htmx_headers(client),
+                       data={"text": "x" * 20_001}).status_code == 422
+    assert client.post("/console/notices/check", headers=htmx_headers(client),
+                       data={"text": "  "}).status_code == 422
+    en = client.post("/console/notices/check?lang=en", headers=htmx_headers(client),
+                     data={"text": DRAFT})
+    assert "phone number" in en.text and "Masked version" in en.text
+
+
+def test_checked_draft_is_escaped(world):
+    client = world.sign_in("wang.steward")
+    r = client.post("/console/notices/check", headers=htmx_headers(client),
+                    data={"text": f"<script>alert(7)</script><img src=x onerror=alert(8)> "
+                                  f"{PHONE}"})
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    assert "&lt;script&gt;alert(7)&lt;/script&gt;" in r.text
+
+
+def test_arrears_notice_counts_per_building_and_names_no_one(world):
+    store_rows(world.rt, [person_row(2, name="李秀英", phone="13700001234", id_number=None,
+                                     number="102")])
+    client = world.sign_in("wang.steward")
+    page = client.get("/console/notices")
+    assert f'<option value="{world.community_id}"' in page.text
+    r = client.post("/console/notices/arrears", headers=htmx_headers(client), data={
+        "community": world.community_id, "rooms": "1栋1单元101\n1-1-102\n",
+        "period": "2026年11月"})
+    assert r.status_code == 200, r.text
+    text = textarea(r.text, "arrears-text")
+    assert "1栋1单元：2户" in text and "截至2026年11月" in text
+    assert "101" not in text and "102" not in text
+    for name in ("张建国", "李秀英", PHONE, "13700001234"):
+        assert name not in r.text
+    assert "共 2 户" in r.text and "未发现个人信息，可以发布" in r.text
+    # Same room twice, spaces and 室: still one household.
+    again = client.post("/console/notices/arrears", headers=htmx_headers(client), data={
+        "community": world.community_id, "rooms": "1栋 1单元 101室\n1栋1单元101",
+        "period": "2026年11月"})
+    assert "1栋1单元：1户" in textarea(again.text, "arrears-text")
+    escaped = client.post("/console/notices/arrears", headers=htmx_headers(client), data={
+        "community": world.community_id, "rooms": f"{XSS_BUILDING}2单元202",
+        "period": "2026年11月"})
+    assert escaped.status_code == 200 and "<script>alert" not in escaped.text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;栋2单元：1户" in escaped.text
+
+
+def test_arrears_notice_reports_unknown_rooms_by_line_only(world):
+    client = world.sign_in("wang.steward")
+    r = client.post("/console/notices/arrears", headers=htmx_headers(client), data={
+        "community": world.community_id, "rooms": "1栋1单元101\n\n9栋9单元909\n",
+        "period": "2026年11月"})
+    assert r.status_code == 422
+    assert "有 1 行找不到对应的房屋" in r.text and "请检查第 3 行" in r.text
+    assert "909" not in r.text and "arrears-text" not in r.text
+    for data, status in (({"rooms": "", "period": "2026年11月"}, 422),
+                         ({"rooms": "1栋1单元101", "period": ""}, 422)):
+        bad = client.post("/console/notices/arrears", headers=htmx_headers(client),
+                          data={"community": world.community_id, **data})
+        assert bad.status_code == status
+
+
+def test_arrears_notice_stays_within_scope(world):
+    comp, other, _ = store_rows(world.rt, [person_row(2, name="周八", phone="13600001111",
+                                                      id_number=None)],
+                                community="别的小区")
+    client = world.sign_in("wang.steward")
+    assert f'value="{other.id}"' not in client.get("/console/notices").text
+    r = client.post("/console/notices/arrears", headers=htmx_headers(client), data={
+        "community": other.id, "rooms": "1栋1单元101", "period": "2026年11月"})
+    assert r.status_code == 403 and "不在您负责的范围内" in r.text
+    dpo = world.sign_in("li.dpo")
+    page = dpo.get("/console/notices")
+    assert f'value="{other.id}"' in page.text and f'value="{world.community_id}"' in page.text
+    ok = dpo.post("/console/notices/arrears", headers=htmx_headers(dpo), data={
+        "community": other.id, "rooms": "1栋1单元101", "period": "2026年11月"})
+    assert ok.status_code == 200 and "别的小区物业费缴纳温馨提示" in ok.text
+
+
+def test_notice_posts_need_the_csrf_token(world):
+    client = world.sign_in("wang.steward")
+    for path, data in (("/console/notices/check", {"text": DRAFT}),
+                       ("/console/notices/arrears", {"community": world.community_id,
+                                                     "rooms": "1栋1单元101",
+                                                     "period": "2026年11月"})):
+        r = client.post(path, data=data)
+        assert r.status_code == 403 and "防伪令牌" in r.text and PHONE not in r.text
+        forged = client.post(path, data=data, headers={"HX-Request": "true",
+                                                       "X-CSRF-Token": "forged"})
+        assert forged.status_code == 403
+
+
+def test_work_order_comment_is_masked_for_staff_and_original_for_the_dpo(world):
+    from ownerguard.store.tables import notes
+
+    client = world.sign_in("wang.steward")
+    pid = zhang_id(client)
+    number = create_work_order(client, world.rt, pid)
+    listing = client.get("/console/work-orders?mine=0")
+    assert f'href="/console/work-orders/{number}">备注<' in listing.text
+    empty = client.get(f"/console/work-orders/{number}")
+    assert empty.status_code == 200 and "暂无备注" in empty.text
+    r = client.post(f"/console/work-orders/{number}/comments", data={
+        "text": f"业主电话{COMMENT_PHONE}，下午在家", "csrf": csrf(client)})
+    assert r.status_code == 200 and "已添加备注" in r.text, r.text
+    assert COMMENT_PHONE not in r.text and "下午在家" in r.text
+    assert "电话" in r.text and "含个人信息（已遮盖）" in r.text
+    assert "/comments/reveal" not in r.text           # only the DPO may read the original
+    refused = client.post(f"/console/work-orders/{number}/comments/reveal",
+                          data={"csrf": csrf(client)})
+    assert refused.status_code == 403 and COMMENT_PHONE not in refused.text
+    with world.rt.uow(read_only=True) as uow:
+        row = uow.conn.execute(select(notes)).one()
+    assert COMMENT_PHONE.encode() not in row.text_ct and COMMENT_PHONE not in row.findings
+    assert (row.kind, row.author) == ("work_order_comment", "wang.steward")
+
+    dpo = world.sign_in("li.dpo")
+    masked = dpo.get(f"/console/work-orders/{number}")
+    assert masked.status_code == 200 and COMMENT_PHONE not in masked.text
+    assert f'action="/console/work-orders/{number}/comments/reveal"' in masked.text
+    assert dpo.get(f"/console/work-orders/{number}/comments/reveal").status_code != 200
+    shown = dpo.post(f"/console/work-orders/{number}/comments/reveal",
+                     data={"csrf": csrf(dpo)})
+    assert shown.status_code == 200 and COMMENT_PHONE in shown.text
+    assert "正在显示原文" in shown.text
+    with world.rt.uow(read_only=True) as uow:
+        reads = [e for e in audit_query.search(uow, world.company_id, actor="li.dpo")
+                 if e["action"] == "read_text"]
+    assert {e["outcome"] for e in reads} == {"masked", "clear"}
+    assert all(e["work_item"] == number for e in reads)
+
+
+def test_work_order_comments_need_csrf_scope_and_escape_markup(world):
+    from ownerguard.store.tables import notes
+
+    client = world.sign_in("wang.steward")
+    number = create_work_order(client, world.rt, zhang_id(client))
+    url = f"/console/work-orders/{number}/comments"
+    for headers in ({}, {"HX-Request": "true", "X-CSRF-Token": "forged"}):
+        r = client.post(url, data={"text": f"电话{COMMENT_PHONE}"}, headers=headers)
+        assert r.status_code == 403 and "防伪令牌" in r.text
+    with world.rt.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(notes)).first() is None
+    assert client.post(url, data={"text": "  ", "csrf": csrf(client)}).status_code == 422
+    long = client.post(url, data={"text": "修" * 4001, "csrf": csrf(client)})
+    assert long.status_code == 422 and "备注过长" in long.text
+    client.post(url, data={"text": "<script>alert(9)</script>已修好", "csrf": csrf(client)})
+    page = client.get(f"/console/work-orders/{number}")
+    assert "&lt;script&gt;alert(9)&lt;/script&gt;已修好" in page.text
+    assert "<script>alert" not in page.text
+    # Another community's steward: the order does not exist for them.
+    comp, other, _ = store_rows(world.rt, [person_row(2, phone="13600002222", id_number=None)],
+                                community="别的小区")
+    world.secrets["sun.other"] = add_staff(world.rt, world.company_id, "sun.other", "steward",
+                                           [(other.id, None)])
+    outsider = world.sign_in("sun.other")
+    assert outsider.get(f"/console/work-orders/{number}").status_code == 404
+    assert outsider.post(url, data={"text": "hi", "csrf": csrf(outsider)}).status_code == 404
+    assert client.get("/console/work-orders/WO-20260101-9999").status_code == 404
+    assert client.get("/console/work-orders/not-a-number").status_code == 404

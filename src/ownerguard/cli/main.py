@@ -19,6 +19,7 @@ from ..services.registry import DEFAULT_COMPANY, find_community
 from ..vault.audit_verify import verify as verify_audit
 from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
+from .scan import scan as scan_command
 from .staff import export_app, staff_app
 from .context import actor_name, console, fail, interactive, operator_context, runtime
 
@@ -34,6 +35,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+app.command("scan")(scan_command)
 
 
 @app.callback()

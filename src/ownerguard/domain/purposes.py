@@ -56,6 +56,8 @@ PURPOSES: dict[str, Purpose] = {
         Purpose("owners_assembly", "业主大会表决", "owners' assembly vote", LegalBasis.LEGAL_DUTY),
         Purpose("legal_request", "依法调取", "lawful authority request", LegalBasis.LEGAL_DUTY),
         Purpose("rights_request", "个人权利请求处理", "data-subject request", LegalBasis.LEGAL_DUTY),
+        # The DPO's own reviews (emergency reveals, audit): needs no owner field (PIPL 51–52).
+        Purpose("oversight", "个人信息保护监督", "compliance oversight", LegalBasis.LEGAL_DUTY),
         # Marketing has no basis until an owner separately consents (L5, L24); it stays in the
         # catalogue so a request for it is refused with a reason rather than "unknown purpose".
         Purpose("marketing", "营销推广", "marketing", LegalBasis.NONE),

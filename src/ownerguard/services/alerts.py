@@ -11,7 +11,7 @@ from ..domain.model import new_id
 from ..store.tables import alerts
 from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
-from ..vault.crypto import open_sealed, seal
+from ..vault.crypto import seal
 from . import clock
 from .runtime import Runtime
 
@@ -77,14 +77,15 @@ def list_alerts(uow: UnitOfWork, company_id: str, *, status: str | None = "open"
             for r in uow.conn.execute(q.order_by(alerts.c.created_at.desc()).limit(500))]
 
 
-def note(rt: Runtime, uow: UnitOfWork, company_id: str, alert_id: str) -> str | None:
-    """The written reason of a break-glass alert, for the DPO reviewing it."""
-    r = uow.conn.execute(select(alerts.c.note_ct).where(
-        alerts.c.id == alert_id, alerts.c.company_id == company_id)).first()
+def note(rt: Runtime, uow: UnitOfWork, ctx, alert_id: str) -> str | None:
+    """The written reason of a break-glass alert, for the DPO reviewing it (through the gate,
+    which audits the read)."""
+    r = uow.conn.execute(select(alerts.c.note_ct, alerts.c.subject).where(
+        alerts.c.id == alert_id, alerts.c.company_id == ctx.company_id)).first()
     if r is None or r.note_ct is None:
         return None
-    return open_sealed(rt.keys.company_sealer(uow.conn, company_id), "alerts", "note_ct",
-                       alert_id, 1, r.note_ct)
+    return rt.gate.read_text(uow, ctx, table="alerts", column="note_ct", row_id=alert_id,
+                             sealed=r.note_ct, reveal=True, subject=r.subject).value
 
 
 def review(rt: Runtime, uow: UnitOfWork, *, company_id: str, alert_id: str, reviewer: str,

@@ -234,16 +234,20 @@ def _cell_str(cell: object) -> str:
 # Files
 
 
-def _load(path: Path) -> _Table:
+def read_grid(path: Path) -> list[list[object]]:
+    """The first sheet (or 资产信息) as rows of cells, header included, nothing interpreted."""
     if not path.is_file():
         raise SheetError(f"找不到文件：{path.name}")
     suffix = path.suffix.lower()
     if suffix in _EXCEL_SUFFIXES:
-        grid = _excel_grid(path)
-    elif suffix in _CSV_SUFFIXES:
-        grid = _csv_grid(path)
-    else:
-        raise SheetError(f"不支持的文件类型“{suffix or '无扩展名'}”，请使用 .xlsx、.xls 或 .csv")
+        return _excel_grid(path)
+    if suffix in _CSV_SUFFIXES:
+        return _csv_grid(path)
+    raise SheetError(f"不支持的文件类型“{suffix or '无扩展名'}”，请使用 .xlsx、.xls 或 .csv")
+
+
+def _load(path: Path) -> _Table:
+    grid = read_grid(path)
     if not grid:
         raise SheetError("文件是空的：第1行应为表头，第2行起为数据")
     headers, columns = _map_columns(grid[0])

@@ -366,3 +366,20 @@ Index("ix_audit_log_actor_ts", audit_log.c.actor, audit_log.c.ts)
 Index("uq_contact_bindings_live_alias", contact_bindings.c.alias_number, unique=True,
       sqlite_where=contact_bindings.c.released_at.is_(None),
       postgresql_where=contact_bindings.c.released_at.is_(None))
+
+# -- free text ----------------------------------------------------------------------------------
+
+notes = Table(
+    "notes", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("community_id", String(ID), ForeignKey("communities.id")),
+    Column("work_item_id", String(ID), ForeignKey("work_items.id"), index=True),
+    Column("kind", String(30), nullable=False),      # work_order_comment | announcement | …
+    Column("author", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # The whole text sealed with the company key: free text is where phones and names hide.
+    Column("text_ct", LargeBinary, nullable=False),
+    # What the detector found: types and character offsets, never the values.
+    Column("findings", Text, nullable=False),
+)

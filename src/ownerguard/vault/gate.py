@@ -203,6 +203,30 @@ class Gate:
                        client=ctx.client)])
         return decision, phone
 
+    def read_text(self, uow: UnitOfWork, ctx: AccessContext, *, table: str, column: str,
+                  row_id: str, sealed: bytes, reveal: bool = False, subject: str = "",
+                  work_item: str = "") -> Shown:
+        """Free text sealed with the company key (work-order comments, break-glass reasons).
+
+        Shown with every finding of the PII detector masked; in clear only to the DPO, who
+        asks for it (reviewing an emergency reveal, answering an owner). Audited either way.
+        """
+        from ..detect import mask_text
+
+        clear = open_sealed(self.keys.company_sealer(uow.conn, ctx.company_id), table, column,
+                            row_id, 1, sealed)
+        if ctx.company_id and reveal and ctx.role == "dpo":
+            shown = Shown(Outcome.CLEAR, "revealed", clear)
+        elif reveal:
+            shown = Shown(Outcome.MASKED, "reveal_not_permitted", mask_text(clear))
+        else:
+            shown = Shown(Outcome.MASKED, "masked_by_default", mask_text(clear))
+        self.audit.append(uow.conn, f"company:{ctx.company_id}", ctx.company_id, [AuditEvent(
+            actor=ctx.actor, role=ctx.role, action="read_text", subject=subject,
+            fields=(f"{table}.{column}",), purpose=ctx.purpose or "", work_item=work_item,
+            outcome=shown.outcome.value, reason=shown.reason, client=ctx.client)])
+        return shown
+
     # -- helpers -------------------------------------------------------------------------
     def _show(self, d: Decision, row, cipher: AESGCM | None, homes, vehicle_rows) -> Shown:
         if d.outcome is Outcome.DENIED:

@@ -16,6 +16,7 @@ from ..domain.purposes import BASIS_LABEL_ZH, PURPOSES, LegalBasis
 from ..domain.staff import ROLES
 from ..services.alerts import KINDS_ZH
 from ..services.auth import MESSAGES
+from ..services.notices import TYPE_ZH
 from ..services.work_items import STATUS_ZH
 from ..vault.policy import REASONS
 
@@ -32,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_work_orders": ("工单", "Work orders"),
     "nav_training": ("培训与保密协议", "Training & NDA"),
     "nav_exports": ("导出", "Exports"),
+    "nav_notices": ("发布前检查", "Check before publishing"),
     "nav_dpo_audit": ("审计日志", "Audit log"),
     "nav_dpo_alerts": ("告警", "Alerts"),
     "nav_dpo_exports": ("导出审批", "Export approvals"),
@@ -164,6 +166,81 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_assigned": ("已指派", "assigned"),
     "status_done": ("已完成", "done"),
     "status_closed": ("已关闭", "closed"),
+    "wo_comments": ("备注", "Comments"),
+    "wo_detail_title": ("工单 {number}", "Work order {number}"),
+    "wo_back": ("返回工单列表", "Back to work orders"),
+    "wo_comments_none": ("暂无备注", "No comments yet"),
+    "wo_comment_hint": ("备注中的电话、证件号、姓名等个人信息会被自动遮盖后显示；原文加密保存，"
+                        "只有个人信息保护负责人可以查看原文（记入审计日志）。",
+                        "Phone numbers, ID numbers, names and other personal data in comments "
+                        "are masked when shown; the original is stored encrypted and only the "
+                        "DPO can read it (audited)."),
+    "wo_comment_add": ("添加备注", "Add a comment"),
+    "wo_comment_text": ("备注内容（最多 {n} 字）", "Comment (at most {n} characters)"),
+    "wo_comment_button": ("保存备注", "Save comment"),
+    "wo_comment_added": ("已添加备注", "Comment added"),
+    "comment_empty": ("备注内容不能为空", "The comment is empty"),
+    "comment_too_long": ("备注过长，最多 {n} 字",
+                         "The comment is too long (at most {n} characters)"),
+    "comment_author": ("填写人", "Author"),
+    "comment_time": ("时间", "Time"),
+    "comment_found": ("含个人信息（已遮盖）", "Contains personal data (masked)"),
+    "comment_original": ("原文", "Original"),
+    "show_original": ("查看原文", "Show original"),
+    "show_original_hint": ("查看原文会记入审计日志。", "Reading the original is audited."),
+    "originals_shown": ("正在显示原文（请勿截图、拍照或抄写）",
+                        "Showing the originals (no screenshots, photos or copies)"),
+    "back_to_masked": ("返回脱敏显示", "Back to the masked view"),
+    # --- notices ------------------------------------------------------------------------
+    "notices_title": ("发布前检查", "Check before publishing"),
+    "notices_hint": ("通知、公告、群消息在张贴或发送前，先检查是否含有电话、证件号、姓名、车牌等"
+                     "个人信息。检查内容不会被保存。",
+                     "Before a notice goes on a wall or into a chat group, check it for phone "
+                     "numbers, ID numbers, names, plates and other personal data. Nothing you "
+                     "check is stored."),
+    "draft_label": ("要发布的内容（最多 {n} 字）", "Text to publish (at most {n} characters)"),
+    "check_button": ("检查", "Check"),
+    "check_clean": ("未发现个人信息，可以发布", "No personal data found: fine to publish"),
+    "check_found": ("发现 {n} 处个人信息，请删除或改用下方的脱敏版本",
+                    "Found {n} item(s) of personal data: remove them or use the masked "
+                    "version below"),
+    "check_highlighted": ("标出个人信息的原稿", "Your draft with personal data highlighted"),
+    "check_findings": ("发现的个人信息", "Personal data found"),
+    "finding_type": ("类型", "Type"),
+    "finding_where": ("位置", "Position"),
+    "finding_chars": ("第 {start}–{end} 字", "characters {start}–{end}"),
+    "check_masked": ("脱敏版本（可复制）", "Masked version (to copy)"),
+    "check_not_perfect": ("自动检查可能漏掉个人信息，发布前请再通读一遍。",
+                          "The automatic check can miss things; read it through before "
+                          "publishing."),
+    "draft_empty": ("请输入要检查的内容", "Enter the text to check"),
+    "draft_too_long": ("内容过长，最多 {n} 字", "Too long (at most {n} characters)"),
+    "arrears_title": ("欠费提醒（不含姓名）", "Arrears notice (no names)"),
+    "arrears_hint": ("只按楼栋、单元统计户数，不公开姓名、房号或金额；具体金额请单独告知住户。",
+                     "Counts households per building and unit only; names, room numbers and "
+                     "amounts are never published. Tell each household its amount privately."),
+    "arrears_rooms": ("欠费房屋，每行一个，如“1栋1单元101”",
+                      "Rooms in arrears, one per line, e.g. “1栋1单元101”"),
+    "arrears_period": ("截至时间，如“2026年11月”", "Up to, e.g. “2026年11月”"),
+    "arrears_button": ("生成提醒", "Generate notice"),
+    "arrears_result": ("生成的提醒（共 {n} 户）", "Generated notice ({n} households)"),
+    "period_required": ("请填写截至时间", "Enter the period"),
+    "rooms_required": ("请至少填写一个房屋", "Enter at least one room"),
+    "room_lines_too_many": ("房屋最多 {n} 行", "At most {n} rooms"),
+    "rooms_unknown": ("有 {n} 行找不到对应的房屋（或不在您负责的范围内）",
+                      "{n} line(s) match no room (or a room outside your scope)"),
+    "rooms_unknown_lines": ("请检查第 {lines} 行", "Check line(s) {lines}"),
+    "rooms_unknown_more": ("另有 {n} 行", "and {n} more"),
+    "community_out_of_scope": ("该小区不在您负责的范围内", "That community is outside your scope"),
+    "no_such_community": ("没有这个小区", "No such community"),
+    "pii_phone": (TYPE_ZH["phone"], "phone number"),
+    "pii_id_card": (TYPE_ZH["id_card"], "ID card number"),
+    "pii_bank_card": (TYPE_ZH["bank_card"], "bank card number"),
+    "pii_license_plate": (TYPE_ZH["license_plate"], "licence plate"),
+    "pii_email": (TYPE_ZH["email"], "email address"),
+    "pii_passport": (TYPE_ZH["passport"], "passport number"),
+    "pii_address": (TYPE_ZH["address"], "street address"),
+    "pii_person_name": (TYPE_ZH["person_name"], "person's name"),
     # --- training -----------------------------------------------------------------------
     "training_title": ("培训与保密协议", "Training and confidentiality agreement"),
     "training_status": ("培训状态", "Training"),
@@ -291,8 +368,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 # Codes that may appear in a URL (``?msg=…`` after a redirect, ``?reason=…`` on sign-in):
 # only these are rendered, so a crafted link cannot put arbitrary text on our pages.
-FLASH = frozenset({"wo_created", "wo_updated", "nda_done", "alert_reviewed", "export_requested",
-                   "export_decided"})
+FLASH = frozenset({"wo_created", "wo_updated", "wo_comment_added", "nda_done", "alert_reviewed",
+                   "export_requested", "export_decided"})
 LOGIN_NOTICES = frozenset(set(MESSAGES) | {"signed_out", "login_expired"})
 
 
@@ -367,6 +444,11 @@ class Translator:
     def resolution(self, value: str | None) -> str:
         key = f"resolution_{value}"
         return self(key) if key in STRINGS else (value or "")
+
+    def pii(self, value: str) -> str:
+        """The label of a detector finding type (phone, id_card, person_name…)."""
+        key = f"pii_{value}"
+        return self(key) if key in STRINGS else TYPE_ZH.get(value, value)
 
     def basis(self, code: str | None) -> str:
         p = PURPOSES.get(code or "")

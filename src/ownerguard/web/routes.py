@@ -29,7 +29,8 @@ from ..domain import training as content
 from ..domain.fields import CATALOGUE
 from ..domain.purposes import PURPOSES
 from ..domain.staff import ROLES
-from ..services import access, audit_query, clock, contact_owner, exports, registry
+from ..services import (access, audit_query, clock, contact_owner, exports, freetext, notices,
+                        registry)
 from ..services import alerts as alerts_svc
 from ..services import auth as auth_svc
 from ..services import staff as staff_svc
@@ -44,6 +45,7 @@ from .i18n import FLASH, LOGIN_NOTICES, Translator
 from .render import (CSRF_COOKIE, CSRF_HEADER, LOGIN_COOKIE, SESSION_COOKIE,
                      clear_session_cookies, finish, is_htmx, is_https, lang_of, render,
                      set_session_cookies)
+from .rooms import rooms_by_label
 
 PREFIX = "/console"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -538,6 +540,84 @@ def create_work_order(request: Request, room_id: str = Form(""), kind: str = For
                          n=item.number)
 
 
+def _work_order_in_scope(c: Console, number: str) -> work_items_svc.WorkItem | None:
+    """The company's work item ``number`` if it is in the staff member's scope (else None:
+    out of scope answers like missing, as in the REST API)."""
+    if not _NUMBER.match(number):
+        return None
+    item = work_items_svc.get(c.unit, number, c.who.company_id)
+    allowed = _scope_communities(c.who)
+    if item is None or (allowed is not None and item.community_id not in allowed):
+        return None
+    return item
+
+
+def _local_time(value: datetime) -> str:
+    return value.astimezone(clock.LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def _work_order_page(c: Console, item: work_items_svc.WorkItem, *, reveal: bool = False,
+                     status: int = 200, error: str | None = None) -> HTMLResponse:
+    """One work order and its comments. Comment texts come through the gate: masked (every
+    finding of the detector) unless the DPO asked for the original; each read is audited."""
+    ctx = access.staff_context(c.rt, c.unit, c.who, purpose=None, client=c.client)
+    views = freetext.read_notes(c.rt, c.unit, ctx, work_item_id=item.id,
+                                work_item_number=item.number, reveal=reveal)
+    comments = [{"author": v.author, "at": _local_time(v.created_at), "text": v.text,
+                 "original": v.outcome == "clear", "types": v.finding_types} for v in views]
+    return c.page("work_order.html", status=status, item=item, comments=comments,
+                  revealed=reveal, error=error, max_comment=freetext.MAX_TEXT,
+                  get_path=f"{PREFIX}/work-orders/{item.number}",
+                  can_reveal=c.who.role == "dpo" and bool(views))
+
+
+@router.get("/work-orders/{number}")
+def work_order(request: Request, number: str) -> Response:
+    with console(request) as c:
+        item = _work_order_in_scope(c, number)
+        if item is None:
+            return c.error(404, "wo_not_found")
+        return c.done(_work_order_page(c, item))
+
+
+@router.post("/work-orders/{number}/comments")
+def add_comment(request: Request, number: str, text: str = Form(""),
+                csrf: str | None = Form(None)) -> Response:
+    with console(request, csrf=csrf, post=True) as c:
+        item = _work_order_in_scope(c, number)
+        if item is None:
+            return c.error(404, "wo_not_found")
+        # The text is never put back into the page: it may hold a phone number or a name.
+        if not text.strip():
+            return c.done(_work_order_page(c, item, status=422, error=c.t("comment_empty")))
+        if len(text.strip()) > freetext.MAX_TEXT:
+            return c.done(_work_order_page(c, item, status=422, error=c.t(
+                "comment_too_long", n=freetext.MAX_TEXT)))
+        try:
+            freetext.write_note(c.rt, c.unit, company_id=c.who.company_id,
+                                author=c.who.username, role=c.who.role,
+                                kind="work_order_comment", text=text,
+                                community_id=item.community_id, work_item_id=item.id,
+                                work_item_number=item.number)
+        except freetext.TextError:
+            c.unit.rollback()
+            return c.done(_work_order_page(c, item, status=422,
+                                           error=c.t("invalid_request")))
+        c.unit.commit()
+        return _redirect(request, f"{PREFIX}/work-orders/{item.number}",
+                         msg="wo_comment_added", n=item.number)
+
+
+@router.post("/work-orders/{number}/comments/reveal")
+def reveal_comments(request: Request, number: str, csrf: str | None = Form(None)) -> Response:
+    """The DPO reads the comments as written (audited as a clear read of each)."""
+    with console(request, csrf=csrf, post=True, roles=("dpo",)) as c:
+        item = _work_order_in_scope(c, number)
+        if item is None:
+            return c.error(404, "wo_not_found")
+        return c.done(_work_order_page(c, item, reveal=True))
+
+
 @router.post("/work-orders/{number}/{action}")
 def work_order_action(request: Request, number: str, action: str,
                       assignee: str = Form(""), csrf: str | None = Form(None)) -> Response:
@@ -565,6 +645,120 @@ def work_order_action(request: Request, number: str, action: str,
         c.unit.commit()
         return _redirect(request, f"{PREFIX}/work-orders", mine="0", msg="wo_updated",
                          n=number)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices: check a draft before publishing; an arrears notice naming no one
+
+
+MAX_DRAFT = 20_000
+MAX_ROOM_LINES = 2_000
+MAX_UNKNOWN_SHOWN = 50
+
+
+def _notice_scope(c: Console) -> dict[str, tuple[str, set[str] | None]]:
+    """community id → (name, buildings allowed or None for the whole community): the staff
+    member's scope within their company; the DPO's is the whole company."""
+    names = {comm.id: comm.name for comp, comm in registry.list_communities(c.unit)
+             if comp.id == c.who.company_id}
+    if access.company_wide(c.who.role):
+        return {cid: (name, None) for cid, name in names.items()}
+    out: dict[str, tuple[str, set[str] | None]] = {}
+    for cid, bid in c.who.scope:
+        if cid not in names:
+            continue
+        _, allowed = out.get(cid, (names[cid], set()))
+        if bid is None or allowed is None:
+            out[cid] = (names[cid], None)
+        else:
+            out[cid] = (names[cid], allowed | {bid})
+    return out
+
+
+def _check_view(c: Console, text: str) -> dict:
+    result = notices.check(text)
+    return {"ok": result.ok, "html": result.html, "masked": result.masked,
+            "findings": [{"type": f["type"], "label": c.t.pii(f["type"]),
+                          "start": f["start"] + 1, "end": f["end"]}
+                         for f in result.findings]}
+
+
+def _notices_page(c: Console, *, status: int = 200, **context) -> HTMLResponse:
+    scope = _notice_scope(c)
+    communities = sorted(((cid, name + ("" if allowed is None else c.t("building_limited")))
+                          for cid, (name, allowed) in scope.items()), key=lambda x: x[1])
+    base = dict(communities=communities, max_draft=MAX_DRAFT, check=None, check_error=None,
+                arrears=None, arrears_error=None, unknown_lines=[], unknown_more=0,
+                form={"community": "", "period": ""}, fragment=None,
+                get_path=f"{PREFIX}/notices")
+    template = "notices.html"
+    if is_htmx(c.request) and context.get("fragment"):
+        template = context["fragment"]
+    return c.page(template, status=status, **base | context)
+
+
+@router.get("/notices")
+def notices_page(request: Request) -> Response:
+    with console(request) as c:
+        return c.done(_notices_page(c))
+
+
+@router.post("/notices/check")
+def check_notice(request: Request, text: str = Form(""),
+                 csrf: str | None = Form(None)) -> Response:
+    """Highlight personal data in a draft. Nothing is stored: the draft is only in this
+    response (the highlighted copy is the user's own text, shown back to them)."""
+    with console(request, csrf=csrf, post=True) as c:
+        frag = "_notice_check.html"
+        if len(text) > MAX_DRAFT:
+            return c.done(_notices_page(c, status=422, fragment=frag,
+                                        check_error=c.t("draft_too_long", n=MAX_DRAFT)))
+        if not text.strip():
+            return c.done(_notices_page(c, status=422, fragment=frag,
+                                        check_error=c.t("draft_empty")))
+        return c.done(_notices_page(c, fragment=frag, check=_check_view(c, text)))
+
+
+@router.post("/notices/arrears")
+def arrears_notice(request: Request, community: str = Form(""), rooms: str = Form(""),
+                   period: str = Form(""), csrf: str | None = Form(None)) -> Response:
+    with console(request, csrf=csrf, post=True) as c:
+        period = period.strip()
+        form = {"community": community if _ID.match(community) else "",
+                "period": period[:40]}
+
+        def fail(status: int, message: str, **extra) -> HTMLResponse:
+            return c.done(_notices_page(c, status=status, fragment="_arrears.html", form=form,
+                                        arrears_error=message, **extra))
+
+        if _too_long(c_=(community, 40), p=(period, 40), r=(rooms, MAX_DRAFT)):
+            return fail(422, c.t("too_long"))
+        scope = _notice_scope(c)
+        if community not in scope:
+            return fail(403, c.t("community_out_of_scope"))
+        if not period:
+            return fail(422, c.t("period_required"))
+        lines = rooms.splitlines()
+        if len(lines) > MAX_ROOM_LINES:
+            return fail(422, c.t("room_lines_too_many", n=MAX_ROOM_LINES))
+        if not any(line.strip() for line in lines):
+            return fail(422, c.t("rooms_required"))
+        room_ids, unknown = rooms_by_label(c.unit, community, lines,
+                                           buildings_allowed=scope[community][1])
+        if unknown:
+            # Reported by line number only: the labels are not echoed.
+            return fail(422, c.t("rooms_unknown", n=len(unknown)),
+                        unknown_lines=unknown[:MAX_UNKNOWN_SHOWN],
+                        unknown_more=max(0, len(unknown) - MAX_UNKNOWN_SHOWN))
+        try:
+            text = notices.arrears_notice(c.unit, company_id=c.who.company_id,
+                                          community_id=community, room_ids=room_ids,
+                                          period=period)
+        except LookupError:
+            return fail(404, c.t("no_such_community"))
+        return c.done(_notices_page(c, fragment="_arrears.html", form=form,
+                                    arrears={"text": text, "rooms": len(room_ids),
+                                             "check": _check_view(c, text)}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,7 +940,8 @@ def dpo_audit(request: Request, person_id: str = "", actor: str = "",
 def _alerts_page(c: Console, status_filter: str, *, status: int = 200,
                  error: str | None = None) -> HTMLResponse:
     items = alerts_svc.list_alerts(c.unit, c.who.company_id, status=status_filter)
-    notes = {a.id: alerts_svc.note(c.rt, c.unit, c.who.company_id, a.id)
+    ctx = access.staff_context(c.rt, c.unit, c.who, purpose="oversight", client=c.client)
+    notes = {a.id: alerts_svc.note(c.rt, c.unit, ctx, a.id)
              for a in items if a.kind == "break_glass"}
     return c.page("dpo_alerts.html", status=status, alerts=items, notes=notes,
                   status_filter=status_filter, resolutions=alerts_svc.RESOLUTIONS, error=error)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from ...services import access
 from ...services import alerts as alerts_svc
 from ...services import audit_query
 from ...services.staff import StaffRecord
 from ...store.uow import UnitOfWork
-from ..deps import error, require_role, runtime, uow
+from ..deps import client_of, error, require_role, runtime, uow
 from ..schemas import ReviewIn
 
 router = APIRouter(prefix="/api/v1", tags=["oversight"])
@@ -40,7 +41,11 @@ def list_alerts(status: str | None = Query("open", max_length=20),
 def alert_note(alert_id: str, request: Request, who: StaffRecord = Depends(dpo_only),
                unit: UnitOfWork = Depends(uow)) -> dict:
     """The written reason given for an emergency reveal (DPO review)."""
-    return {"note": alerts_svc.note(runtime(request), unit, who.company_id, alert_id)}
+    rt = runtime(request)
+    ctx = access.staff_context(rt, unit, who, purpose="oversight", client=client_of(request))
+    text = alerts_svc.note(rt, unit, ctx, alert_id)
+    unit.commit()      # the read is audited
+    return {"note": text}
 
 
 @router.post("/alerts/{alert_id}/review", status_code=204)

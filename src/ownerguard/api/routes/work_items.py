@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 
+from ...services import freetext
 from ...services import work_items as svc
-from ...services.access import company_wide
+from ...services.access import company_wide, staff_context
 from ...services.staff import StaffRecord
 from ...store.uow import UnitOfWork
-from ..deps import current_staff, error, runtime, uow
+from ..deps import client_of, current_staff, error, runtime, uow
 from ..schemas import AssignIn, WorkItemIn, WorkItemOut
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
@@ -87,3 +89,44 @@ def close(number: str, request: Request, who: StaffRecord = Depends(current_staf
     if who.role not in ASSIGNERS:
         raise error(403, "role_not_permitted")
     return _transition(request, number, "closed", who, unit)
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/{number}/comments", status_code=201)
+def add_comment(number: str, body: CommentIn, request: Request,
+                who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)
+                ) -> dict:
+    """A free-text comment: stored sealed, shown with personal data masked."""
+    item = svc.get(unit, number, who.company_id)
+    allowed = _communities(who)
+    if item is None or (allowed is not None and item.community_id not in allowed):
+        raise error(404, "not_found", "没有这个工单", "no such work order")
+    try:
+        nid = freetext.write_note(runtime(request), unit, company_id=who.company_id,
+                                  author=who.username, role=who.role,
+                                  kind="work_order_comment", text=body.text,
+                                  community_id=item.community_id, work_item_id=item.id,
+                                  work_item_number=item.number)
+    except freetext.TextError as exc:
+        raise error(422, "bad_text", str(exc), str(exc)) from None
+    unit.commit()
+    return {"id": nid}
+
+
+@router.get("/{number}/comments")
+def comments(number: str, request: Request, reveal: bool = False,
+             who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)) -> dict:
+    item = svc.get(unit, number, who.company_id)
+    allowed = _communities(who)
+    if item is None or (allowed is not None and item.community_id not in allowed):
+        raise error(404, "not_found", "没有这个工单", "no such work order")
+    ctx = staff_context(runtime(request), unit, who, purpose=None, client=client_of(request))
+    views = freetext.read_notes(runtime(request), unit, ctx, work_item_id=item.id,
+                                work_item_number=item.number, reveal=reveal)
+    unit.commit()
+    return {"comments": [{"id": v.id, "author": v.author, "created_at": v.created_at.isoformat(),
+                          "text": v.text, "outcome": v.outcome, "finding_types": v.finding_types}
+                         for v in views]}
