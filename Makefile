@@ -25,6 +25,7 @@ test: install
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/pip install -q -e '.[test,bench]'
 	mkdir -p bench/out
 	$(BIN)/ownerguard bench --json | tee bench/out/latest.json
 

@@ -1,0 +1,22 @@
+"""Chinese PII detection for free text: repair notes, notices, chats, complaints, spreadsheets.
+
+Leaks in residential communities are mostly text, and Presidio has no Chinese recognizers.
+``find(text)`` returns sorted, non-overlapping ``Span``s of eight types (``TYPES``);
+``mask_text(text)`` masks them in place with the vault's display-masking rules (L9);
+``evaluate(path)`` scores the detector on a labelled JSONL set (``bench/eval/pii_eval.jsonl``).
+
+Pure Python and ``re``; see ``core`` for how it stays fast, and each recognizer module
+(``numbers``, ``address``, ``names`` with its word lists in ``namedata``) for what it accepts
+and why. Not imported here, because they need optional packages or are tools:
+``presidio_baseline`` (the same recognizers in Presidio, for comparison) and ``bench``
+(``python -m ownerguard.detect.bench``: texts/s and F1, ours against Presidio).
+"""
+
+from __future__ import annotations
+
+from .core import find
+from .evaluate import evaluate
+from .masking import mask_span, mask_text
+from .span import PRIORITY, TYPES, Span
+
+__all__ = ["PRIORITY", "TYPES", "Span", "evaluate", "find", "mask_span", "mask_text"]
