@@ -187,7 +187,7 @@ def _detection(seconds: float = 3.0) -> dict:
     if heldout.exists():
         out["detect_heldout_micro"] = evaluate(heldout)["micro"]
     try:
-        out["detect_speed"] = benchmark(chunks(texts, 100), seconds=seconds, labelled=None)
+        out["detect_speed"] = benchmark(chunks(texts, 100), seconds=seconds)
     except Exception as exc:        # presidio missing or needing a model: say so, no numbers
         from ..detect.bench import texts_per_second
         from ..detect import find
