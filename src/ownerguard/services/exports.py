@@ -21,7 +21,7 @@ from ..domain.purposes import PURPOSES
 from ..store.tables import companies, exports
 from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
-from ..vault.crypto import open_sealed, seal
+from ..vault.secrets import open_secret, seal_secret
 from ..vault.policy import Level, Outcome
 from . import access, clock
 from . import staff as staff_svc
@@ -73,8 +73,8 @@ def request(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *, purpose
     number = new_export_id(clock.now())
     eid = new_id()
     secret = os.urandom(32)
-    sealed = seal(rt.keys.company_sealer(uow.conn, who.company_id), "exports", "secret_ct",
-                  eid, 1, secret.hex())
+    sealed = seal_secret(rt.keys, uow.conn, who.company_id, "exports", "secret_ct", eid,
+                         secret.hex())
     selection = {"community_id": community_id, "building_id": building_id}
     uow.conn.execute(insert(exports).values(
         id=eid, number=number, company_id=who.company_id, requester=who.username,
@@ -182,8 +182,8 @@ def _in_selection(uow: UnitOfWork, ids: list[str], community_id: str,
 
 def _secret(rt: Runtime, uow: UnitOfWork, company_id: str, export_id: str) -> bytes:
     r = uow.conn.execute(select(exports.c.secret_ct).where(exports.c.id == export_id)).one()
-    return bytes.fromhex(open_sealed(rt.keys.company_sealer(uow.conn, company_id), "exports",
-                                     "secret_ct", export_id, 1, r.secret_ct))
+    return bytes.fromhex(open_secret(rt.keys, uow.conn, company_id, "exports", "secret_ct",
+                                     export_id, r.secret_ct))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ..domain.training import NDA_TEXT_ZH, NDA_VERSION, TRAINING_VALID_DAYS, nda
 from ..store.tables import buildings, communities, ndas, staff, staff_scopes, trainings
 from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
-from ..vault.crypto import open_sealed, seal
+from ..vault.secrets import open_secret, seal_secret
 from ..vault.policy import Level
 from . import clock
 from .runtime import Runtime
@@ -112,8 +112,7 @@ def add_staff(rt: Runtime, uow: UnitOfWork, *, company_id: str, username: str, r
     totp_ct = None
     if kind == "person" and can_reveal(rt, role):
         secret = pyotp.random_base32()
-        totp_ct = seal(rt.keys.company_sealer(uow.conn, company_id), "staff", "totp_ct", sid, 1,
-                       secret)
+        totp_ct = seal_secret(rt.keys, uow.conn, company_id, "staff", "totp_ct", sid, secret)
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
     uow.conn.execute(insert(staff).values(
         id=sid, company_id=company_id, username=username,
@@ -131,8 +130,8 @@ def totp_secret(rt: Runtime, uow: UnitOfWork, record: StaffRecord) -> str | None
     row = uow.conn.execute(select(staff.c.totp_ct).where(staff.c.id == record.id)).one()
     if row.totp_ct is None:
         return None
-    return open_sealed(rt.keys.company_sealer(uow.conn, record.company_id), "staff", "totp_ct",
-                       record.id, 1, row.totp_ct)
+    return open_secret(rt.keys, uow.conn, record.company_id, "staff", "totp_ct", record.id,
+                       row.totp_ct)
 
 
 def get(uow: UnitOfWork, *, username: str | None = None, staff_id: str | None = None
