@@ -21,8 +21,9 @@ run: install
 	$(BIN)/ownerguard init --demo
 	$(BIN)/ownerguard serve --host $(HOST) --port $(PORT)
 
+# Two workers: the suite runs on SQLite and, in CI, on PostgreSQL too.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
