@@ -14,7 +14,8 @@ from sqlalchemy import text
 from .. import __version__
 from ..services.runtime import Runtime
 from ..vault.audit import AuditWriteFailed
-from .routes import admin, auth, notices, oversight, persons, sharing, training, work_items
+from .routes import (admin, auth, notices, oversight, owner, persons, sharing, training,
+                     work_items)
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -72,7 +73,8 @@ def create_app(rt: Runtime) -> FastAPI:
         return JSONResponse({"status": "ok" if ok else "degraded", "version": __version__,
                              **checks}, status_code=200 if ok else 503)
 
-    for module in (auth, persons, oversight, work_items, training, sharing, admin, notices):
+    for module in (auth, persons, oversight, work_items, training, sharing, admin, notices,
+                   owner):
         app.include_router(module.router)
     from ..web import install
 

@@ -36,6 +36,26 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
 app.command("scan")(scan_command)
+outbox_app = typer.Typer(help="开发用短信发件箱 / development SMS outbox", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """列出开发发件箱中的短信（号码已脱敏）/ messages in the development outbox (masked)."""
+    from ..config import load_settings
+    from ..services.contact.sms import list_outbox
+
+    records = list_outbox(load_settings().home / "outbox")
+    if as_json:
+        print(json.dumps(records, ensure_ascii=False))
+        return
+    t = Table("时间 time", "收件人 to", "模板 template", "内容 text",
+              title="开发用发件箱：短信未真正发出 / DEVELOPMENT outbox: nothing was sent")
+    for r in records:
+        t.add_row(str(r.get("ts", ""))[:19], r.get("to_masked", ""), r.get("template", ""),
+                  r.get("text", ""))
+    console.print(t)
 
 
 @app.callback()

@@ -37,6 +37,9 @@ ROLES: dict[str, Role] = {
         Role("operator", "档案管理员（命令行）", "CLI operator", "record_keeping", 10_000, 100_000,
              staff=False),
         Role("importer", "导入任务", "import job", None, 0, 0, staff=False),
+        # An owner, tenant or family member reading their own record in the portal (L11).
+        Role("owner", "本人", "the person themself", "rights_request", 1_000, 10_000,
+             staff=False),
     )
 }
 

@@ -44,7 +44,7 @@ def _settings(rt: Runtime) -> dict:
     return rt.settings.contact
 
 
-def _sms(rt: Runtime):
+def sms_sender(rt: Runtime):
     return build_sms(_settings(rt), outbox_dir=rt.settings.home / "outbox")
 
 
@@ -85,7 +85,7 @@ def _deliver(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, p
     if channel == "sms":
         company = uow.conn.execute(select(companies.c.name).where(
             companies.c.id == ctx.company_id)).scalar_one()
-        receipt = _sms(rt).send(phone, template, {
+        receipt = sms_sender(rt).send(phone, template, {
             "company": company, "work_order": ctx.work_item.id, "time": "约定时间",
             "callback": "物业服务中心"}, to_ref=person_id)
         return ContactResult("sms", None, receipt.message_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
 
-from ..store.tables import company_keys, person_keys
+from ..store.tables import company_keys, person_keys, system_keys
 from ..vault.audit import AuditEvent
 from ..vault.datakeys import company_key_context, person_key_context
 from .runtime import Runtime
@@ -55,6 +55,13 @@ def rotate(rt: Runtime, *, actor: str, new_version: bool = True,
                 company_keys.c.company_id == row.company_id).values(
                 master_version=version, wrapped=wrapped))
             n_company += 1
+        for row in uow.conn.execute(select(system_keys).where(
+                system_keys.c.master_version != current)).all():
+            ctx = f"system|{row.name}".encode()
+            secret = rt.master.unwrap(row.master_version, row.wrapped, ctx)
+            version, wrapped = rt.master.wrap(secret, ctx)
+            uow.conn.execute(update(system_keys).where(system_keys.c.name == row.name).values(
+                master_version=version, wrapped=wrapped))
         uow.commit()
     done += n_company
     n_person = 0

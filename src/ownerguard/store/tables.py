@@ -383,3 +383,40 @@ notes = Table(
     # What the detector found: types and character offsets, never the values.
     Column("findings", Text, nullable=False),
 )
+
+# -- owners ---------------------------------------------------------------------------------------
+
+system_keys = Table(
+    "system_keys", metadata,
+    # Deployment-wide secrets (e.g. the pepper of owners' phone hashes), wrapped by the master key.
+    Column("name", String(40), primary_key=True),
+    Column("master_version", Integer, nullable=False),
+    Column("wrapped", LargeBinary, nullable=False),
+)
+
+owner_otps = Table(
+    "owner_otps", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("phone_hash", String(64), nullable=False),   # keyed hash, never the number
+    Column("code_hash", String(64), nullable=False),
+    Column("client", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("used", Boolean, nullable=False, default=False),
+    Index("ix_owner_otps_phone_created", "phone_hash", "created_at"),
+    Index("ix_owner_otps_client_created", "client", "created_at"),
+)
+
+owner_sessions = Table(
+    "owner_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("phone_hash", String(64), nullable=False, index=True),
+    # The persons this phone belonged to at sign-in (pseudonymous ids, JSON): a session never
+    # reaches anyone else's data, whatever the request asks for.
+    Column("persons", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("client", String(80), nullable=False),
+)

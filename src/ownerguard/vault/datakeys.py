@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from ..store.tables import company_keys, person_keys
+from ..store.tables import company_keys, person_keys, system_keys
 from .blind import BlindIndexer
 from .keys import MasterKey
 
@@ -38,6 +39,7 @@ class DataKeys:
         self.master = master
         self._indexers: dict[str, BlindIndexer] = {}
         self._sealers: dict[str, AESGCM] = {}
+        self._system: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     # -- persons -------------------------------------------------------------------------
@@ -93,6 +95,28 @@ class DataKeys:
             raise LookupError(f"company {company_id} has no secret")
         return self.master.unwrap(row.master_version, row.wrapped,
                                   company_key_context(company_id))
+
+    def system_secret(self, conn: Connection, name: str) -> bytes:
+        """A deployment-wide secret (e.g. the pepper of owners' phone hashes), created on first
+        use. Cached only once it is read back from the database, so a creation that rolls back
+        is simply made again."""
+        cached = self._system.get(name)
+        if cached is not None:
+            return cached
+        context = f"system|{name}".encode()
+        row = conn.execute(select(system_keys).where(system_keys.c.name == name)).first()
+        if row is None:
+            secret = os.urandom(32)
+            version, wrapped = self.master.wrap(secret, context)
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(system_keys).values(name=name, master_version=version,
+                                                            wrapped=wrapped))
+                return secret
+            except IntegrityError:      # another process created it first
+                row = conn.execute(select(system_keys).where(system_keys.c.name == name)).one()
+        secret = self.master.unwrap(row.master_version, row.wrapped, context)
+        return self._system.setdefault(name, secret)
 
     def indexer(self, conn: Connection, company_id: str) -> BlindIndexer:
         """The company's blind indexer. The secret never changes (a master rotation only

@@ -20,6 +20,8 @@ Why the lines are what they are:
 - 业委会委员 committee_member sees the assembly roll masked (inquiries come with the owner
   portal).
 - operator is the CLI on the server (档案管理); importer only writes.
+- owner is a resident in the portal: their own record in clear (L11); the service passes only
+  the person ids bound to their session, so "own" is enforced before the gate is asked.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ dpo          rights_request   *:R
 dpo          legal_request    *:R
 dpo          record_keeping   *:M
 committee_member owners_assembly name:M rooms:M
+owner        rights_request   *:R
 operator     record_keeping   *:R
 operator     billing          *:M
 operator     repair           *:M

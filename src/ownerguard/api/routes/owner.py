@@ -1,0 +1,79 @@
+"""The owner portal API: sign-in by phone and SMS code, my data, who used it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from ...services import owner_auth, owner_portal
+from ...store.uow import UnitOfWork
+from ..deps import client_of, error, runtime, uow
+
+router = APIRouter(prefix="/api/v1", tags=["owner portal"])
+
+
+class OtpIn(BaseModel):
+    phone: str = Field(max_length=30)
+
+
+class OwnerLoginIn(BaseModel):
+    phone: str = Field(max_length=30)
+    code: str = Field(max_length=10)
+
+
+def _fail(exc: owner_auth.OwnerAuthError):
+    zh, en = owner_auth.MESSAGES[exc.code]
+    status = 429 if exc.code == "rate_limited" else 422 if exc.code == "invalid_phone" else 401
+    return error(status, exc.code, zh, en)
+
+
+def current_owner(request: Request, unit: UnitOfWork = Depends(uow)) -> owner_auth.OwnerSession:
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    try:
+        return owner_auth.authenticate(unit, token)
+    except owner_auth.OwnerAuthError as exc:
+        unit.commit()
+        raise _fail(exc) from None
+
+
+@router.post("/owner/otp", status_code=202)
+def request_otp(body: OtpIn, request: Request, unit: UnitOfWork = Depends(uow)) -> dict:
+    """Send a sign-in code by SMS. The answer is the same whether the number is registered."""
+    try:
+        owner_auth.request_code(runtime(request), unit, body.phone, client=client_of(request))
+    except owner_auth.OwnerAuthError as exc:
+        unit.commit()
+        raise _fail(exc) from None
+    unit.commit()
+    return {"status": "sent_if_registered",
+            "message": "如该号码已在物业登记，验证码已发送，5分钟内有效"}
+
+
+@router.post("/owner/login")
+def login(body: OwnerLoginIn, request: Request, unit: UnitOfWork = Depends(uow)) -> dict:
+    try:
+        session = owner_auth.login(runtime(request), unit, body.phone, body.code,
+                                   client=client_of(request))
+    except owner_auth.OwnerAuthError as exc:
+        unit.commit()      # tries count even when the code is wrong
+        raise _fail(exc) from None
+    unit.commit()
+    return {"access_token": session.token, "token_type": "bearer"}
+
+
+@router.get("/me")
+def me(request: Request, session: owner_auth.OwnerSession = Depends(current_owner),
+       unit: UnitOfWork = Depends(uow)) -> dict:
+    """Everything held about me and my household, each field with its purposes, legal basis,
+    retention and who can see it."""
+    data = owner_portal.my_data(runtime(request), unit, session, client=client_of(request))
+    unit.commit()
+    return data
+
+
+@router.get("/me/access-log")
+def access_log(session: owner_auth.OwnerSession = Depends(current_owner),
+               unit: UnitOfWork = Depends(uow)) -> dict:
+    """Every access to my data, newest first."""
+    return {"entries": owner_portal.access_log(unit, session)}

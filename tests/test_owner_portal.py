@@ -1,0 +1,132 @@
+"""The owner portal: SMS sign-in, my data, my access feed; IDOR (owner A never reaches owner
+B), brute force and enumeration (owner-portal issue; L11)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from ownerguard.cli.main import app
+from ownerguard.services import anomalies, owner_auth
+from ownerguard.services.contact.sms import list_outbox
+from staff_world import build_world
+
+ALICE_PHONE = "13811112222"
+BOB_PHONE = "13933334444"
+
+
+@pytest.fixture
+def world(rt, monkeypatch):
+    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
+    return build_world(rt)
+
+
+def _last_code(world) -> str:
+    text = list_outbox(world.rt.settings.home / "outbox")[-1]["text"]
+    return re.search(r"\d{6}", text).group()
+
+
+def owner_token(world, phone: str) -> str:
+    assert world.client.post("/api/v1/owner/otp", json={"phone": phone}).status_code == 202
+    r = world.client.post("/api/v1/owner/login", json={"phone": phone,
+                                                       "code": _last_code(world)})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def test_sign_in_and_my_data(world):
+    h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    me = world.client.get("/api/v1/me", headers=h).json()
+    assert [p["id"] for p in me["persons"]] == [world.alice]
+    fields = me["persons"][0]["fields"]
+    assert fields["name"] == "爱丽丝" and fields["phone"] == [ALICE_PHONE]
+    info = {f["field"]: f for f in me["fields"]}
+    assert info["id_number"]["purposes"] and info["id_number"]["retention"]
+    assert "管家" in info["phone"]["roles"] and "系统管理员" not in info["phone"]["roles"]
+    assert "billing" not in [p["purpose"] for p in info["id_number"]["purposes"]]   # L2
+
+
+def test_outbox_keeps_no_full_number(world):
+    owner_token(world, ALICE_PHONE)
+    records = list_outbox(world.rt.settings.home / "outbox")
+    assert ALICE_PHONE not in json.dumps(records, ensure_ascii=False)
+    out = CliRunner().invoke(app, ["outbox", "list", "--json"])
+    assert out.exit_code == 0 and ALICE_PHONE not in out.stdout
+
+
+def test_unknown_phone_gets_the_same_answer_and_no_sms(world):
+    before = len(list_outbox(world.rt.settings.home / "outbox"))
+    known = world.client.post("/api/v1/owner/otp", json={"phone": ALICE_PHONE})
+    unknown = world.client.post("/api/v1/owner/otp", json={"phone": "13700000000"})
+    assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
+    assert len(list_outbox(world.rt.settings.home / "outbox")) == before + 1
+    r = world.client.post("/api/v1/owner/login", json={"phone": "13700000000",
+                                                       "code": "123456"})
+    assert r.status_code == 401 and r.json()["detail"]["code"] == "code_invalid"
+
+
+def test_brute_force_is_stopped(world):
+    world.client.post("/api/v1/owner/otp", json={"phone": ALICE_PHONE})
+    right = _last_code(world)
+    codes = []
+    for n in range(5):
+        wrong = f"{(int(right) + n + 1) % 10**6:06d}"
+        codes.append(world.client.post("/api/v1/owner/login", json={
+            "phone": ALICE_PHONE, "code": wrong}).json()["detail"]["code"])
+    assert codes[-1] == "code_locked"
+    # Even the right code is useless now.
+    r = world.client.post("/api/v1/owner/login", json={"phone": ALICE_PHONE, "code": right})
+    assert r.status_code == 401
+
+
+def test_code_requests_are_rate_limited(world):
+    for _ in range(owner_auth.PER_PHONE):
+        assert world.client.post("/api/v1/owner/otp",
+                                 json={"phone": ALICE_PHONE}).status_code == 202
+    r = world.client.post("/api/v1/owner/otp", json={"phone": ALICE_PHONE})
+    assert r.status_code == 429 and r.json()["detail"]["code"] == "rate_limited"
+
+
+def test_expired_code(world, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.setattr(owner_auth, "CODE_TTL", timedelta(seconds=-1))
+    world.client.post("/api/v1/owner/otp", json={"phone": ALICE_PHONE})
+    r = world.client.post("/api/v1/owner/login", json={"phone": ALICE_PHONE,
+                                                       "code": _last_code(world)})
+    assert r.json()["detail"]["code"] == "code_invalid"
+
+
+def test_idor_owner_a_gets_nothing_of_owner_b(world):
+    alice = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    bob = {"Authorization": f"Bearer {owner_token(world, BOB_PHONE)}"}
+    # a staff member reads Bob's record, so Bob's access log has an entry
+    world.client.get(f"/api/v1/persons/{world.bob}", headers=world.as_("dpo"))
+    for path in ("/api/v1/me", "/api/v1/me/access-log"):
+        for params in ({}, {"person_id": world.bob}, {"id": world.bob}):
+            r = world.client.get(path, headers=alice, params=params)
+            assert r.status_code == 200
+            assert world.bob not in r.text and "鲍勃" not in r.text and BOB_PHONE not in r.text
+    assert world.bob in world.client.get("/api/v1/me", headers=bob).text
+    # An owner token opens no staff endpoint, and a staff token no owner endpoint.
+    assert world.client.get(f"/api/v1/persons/{world.bob}", headers=alice).status_code == 401
+    assert world.client.get("/api/v1/me", headers=world.as_("dpo")).status_code == 401
+
+
+def test_access_feed_shows_staff_reads(world):
+    item = world.work_item("technician")
+    world.client.post(f"/api/v1/persons/{world.alice}/reveal", headers=world.as_("technician"),
+                      json={"fields": ["phone"], "purpose": "repair",
+                            "work_order_id": item.number})
+    h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    entries = world.client.get("/api/v1/me/access-log", headers=h).json()["entries"]
+    reveal = next(e for e in entries if e["action"] == "reveal")
+    assert (reveal["role_label"], reveal["purpose_label"], reveal["fields"],
+            reveal["outcome"]) == ("维修", "报修维修", ["phone"], "clear")
+    # a pseudonymous staff reference, never the account name (here the username is the role
+    # code, which the entry carries as "role" anyway)
+    assert reveal["staff"].startswith("员工") and "actor" not in reveal
+    assert any(e["action"] == "collect" for e in entries)      # the import that stored it
