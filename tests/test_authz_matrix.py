@@ -40,7 +40,20 @@ def world(rt, monkeypatch):
     for code, r in list(roles.ROLES.items()):
         monkeypatch.setitem(roles.ROLES, code, roles.Role(
             r.code, r.label_zh, r.label_en, r.default_purpose, 10_000, 10_000, r.staff))
-    return build_world(rt)
+    world = build_world(rt)
+    # Alice consents to every consent-based purpose, so the matrix shows the grants; the
+    # test below withdraws it.
+    from ownerguard.domain.consent import NOTICE_VERSION
+    from ownerguard.services import consent
+
+    with rt.uow() as uow:
+        for p in PURPOSES.values():
+            if p.basis is LegalBasis.CONSENT:
+                consent.set_consent(rt, uow, company_id=world.company_id,
+                                    person_id=world.alice, kind="purpose", target=p.code,
+                                    granted=True, notice_version=NOTICE_VERSION, actor="test")
+        uow.commit()
+    return world
 
 
 def _reveal_body(world, role, purpose):
@@ -114,3 +127,25 @@ def test_list_endpoint_never_clear(world):
     for role in STAFF_ROLES:
         for item in world.client.get("/api/v1/persons", headers=world.as_(role)).json()["items"]:
             assert all(f["outcome"] in ("masked", "denied") for f in item["fields"].values())
+
+
+def test_withdrawn_consent_stops_processing_at_once(world):
+    """L4: after withdrawal the very next read for that purpose is denied, for every role."""
+    from ownerguard.services import consent
+
+    h = world.as_("front_desk")
+    before = world.client.get(f"/api/v1/persons/{world.alice}", params={"purpose": "delivery"},
+                              headers=h)
+    assert before.status_code == 200
+    with world.rt.uow() as uow:
+        consent.set_consent(world.rt, uow, company_id=world.company_id, person_id=world.alice,
+                            kind="purpose", target="delivery", granted=False,
+                            notice_version="any", actor="owner")
+        uow.commit()
+    for role in ("front_desk", "steward", "guard"):
+        r = world.client.get(f"/api/v1/persons/{world.alice}", params={"purpose": "delivery"},
+                             headers=world.as_(role))
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "no_consent", role
+    # other purposes go on
+    assert world.client.get(f"/api/v1/persons/{world.alice}", params={"purpose": "visitor"},
+                            headers=h).status_code == 200

@@ -130,3 +130,41 @@ def test_access_feed_shows_staff_reads(world):
     # code, which the entry carries as "role" anyway)
     assert reveal["staff"].startswith("员工") and "actor" not in reveal
     assert any(e["action"] == "collect" for e in entries)      # the import that stored it
+
+
+def test_consents_grant_withdraw_with_receipts(world):
+    h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    got = world.client.get("/api/v1/me/consents", headers=h).json()
+    assert got["notice_version"] and "撤回" in got["notice"]
+    items = {(i["kind"], i["target"]): i for i in got["persons"][0]["items"]}
+    assert items[("purpose", "delivery")]["granted"] is False
+    assert items[("face", "face_entry")]["alternative"]          # L7: an alternative, always
+    # informed consent: an old notice version is refused
+    r = world.client.put("/api/v1/me/consents", headers=h, json={
+        "notice_version": "1999-01", "items": [{"kind": "purpose", "target": "delivery",
+                                                "granted": True}]})
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "notice_changed"
+    r = world.client.put("/api/v1/me/consents", headers=h, json={
+        "notice_version": got["notice_version"],
+        "items": [{"kind": "purpose", "target": "delivery", "granted": True}]})
+    assert r.status_code == 200 and len(r.json()["receipts"][0]["receipt"]) == 64
+    staff = world.as_("front_desk")
+    assert world.client.get(f"/api/v1/persons/{world.alice}", params={"purpose": "delivery"},
+                            headers=staff).status_code == 200
+    # withdrawal: one action, effective on the next read
+    r = world.client.put("/api/v1/me/consents", headers=h, json={
+        "notice_version": got["notice_version"],
+        "items": [{"kind": "purpose", "target": "delivery", "granted": False}]})
+    assert r.status_code == 200
+    again = world.client.get(f"/api/v1/persons/{world.alice}", params={"purpose": "delivery"},
+                             headers=staff)
+    assert again.status_code == 403 and again.json()["detail"]["code"] == "no_consent"
+
+
+def test_consents_idor(world):
+    h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    r = world.client.put("/api/v1/me/consents", headers=h, json={
+        "notice_version": "2026-11", "items": [{"kind": "purpose", "target": "delivery",
+                                                "granted": True, "person_id": world.bob}]})
+    assert r.status_code == 404
+    assert world.bob not in world.client.get("/api/v1/me/consents", headers=h).text

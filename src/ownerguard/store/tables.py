@@ -420,3 +420,19 @@ owner_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("client", String(80), nullable=False),
 )
+
+consents = Table(
+    "consents", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("person_id", String(ID), ForeignKey("persons.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("kind", String(20), nullable=False),      # purpose | recipient | sensitive | face
+    Column("target", String(80), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("notice_version", String(20), nullable=False),
+    Column("actor", String(120), nullable=False),    # the person, or their guardian
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("receipt", String(64), nullable=False),   # SHA-256 of the record, given to the owner
+    Index("ix_consents_person_kind_target", "person_id", "kind", "target", "at"),
+)

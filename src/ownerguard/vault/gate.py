@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, select
 
 from ..domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
-from ..domain.purposes import PURPOSES
-from ..store.tables import buildings, persons, residencies, rooms, units, vehicles
+from ..domain.purposes import PURPOSES, LegalBasis
+from ..store.tables import buildings, consents, persons, residencies, rooms, units, vehicles
 from ..store.uow import UnitOfWork
 from .audit import AuditEvent, AuditLog
 from .crypto import DecryptionFailed, open_sealed
@@ -48,6 +48,10 @@ _HOMES_BY_PERSON = (
     .order_by(residencies.c.community_id, rooms.c.room_key))
 _VEHICLES_BY_PERSON = select(vehicles).where(vehicles.c.person_id.in_(_IDS)) \
     .order_by(vehicles.c.id)
+_CONSENTS = (select(consents.c.person_id, consents.c.granted)
+             .where(consents.c.person_id.in_(_IDS), consents.c.kind == "purpose",
+                    consents.c.target == bindparam("target"))
+             .order_by(consents.c.at, consents.c.id))
 _BATCH = 500
 
 
@@ -120,6 +124,11 @@ class Gate:
 
         purpose = PURPOSES.get(ctx.purpose or "")
         item_kind = purpose.work_item if purpose else None
+        # A consent-based purpose processes only persons whose latest record grants it (L4):
+        # withdrawal takes effect on the very next read.
+        consenting = self._consenting(conn, list(rows), purpose.code) \
+            if purpose is not None and purpose.basis is LegalBasis.CONSENT \
+            and ctx.role != "owner" else None
         decisions: dict[str, list[Decision]] = {}
         for pid, row in rows.items():
             mine = homes.get(pid, ())
@@ -127,6 +136,8 @@ class Gate:
                                frozenset((h.community_id, h.building_id) for h in mine))
             if row.state == "shredded" and scope is None:
                 scope = "shredded"
+            if scope is None and consenting is not None and pid not in consenting:
+                scope = "no_consent"
             item_problem = ctx.work_item_problem(item_kind, frozenset(h.room_id for h in mine)) \
                 if item_kind and reveal else None
             decisions[pid] = [self.policy.decide(ctx, f, reveal=f in reveal,
@@ -272,6 +283,14 @@ class Gate:
                            outcome=outcome, reason=reason,
                            client=ctx.client)
                 for (outcome, reason), fs in sorted(grouped.items())]
+
+    @staticmethod
+    def _consenting(conn: Connection, ids: list[str], purpose: str) -> set[str]:
+        latest: dict[str, bool] = {}
+        for chunk in _chunks(ids):
+            for r in conn.execute(_CONSENTS, {"ids": chunk, "target": purpose}):
+                latest[r.person_id] = r.granted      # ordered by time: the last one wins
+        return {pid for pid, granted in latest.items() if granted}
 
     @staticmethod
     def _load_persons(conn: Connection, ids: Sequence[str]):

@@ -44,6 +44,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "role_not_permitted": ("该角色不得为此用途处理个人信息", "role may not use this purpose"),
     "out_of_scope": ("该人员不在您负责的范围内", "person is outside the actor's scope"),
     "other_company": ("不属于本公司", "person belongs to another company"),
+    "no_consent": ("本人未同意（或已撤回同意）此用途", "no consent for this purpose (or withdrawn)"),
     "work_item_required": ("明文查看须关联有效的工单", "clear reveal needs a live work item"),
     "work_item_wrong_kind": ("工单类型与用途不符", "work item is of another kind"),
     "work_item_closed": ("工单已完成或关闭，不能再查看明文", "work item is done or closed"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION, consent_items
+from ...services import consent as consent_svc
 from ...services import owner_auth, owner_portal
 from ...store.uow import UnitOfWork
 from ..deps import client_of, error, runtime, uow
@@ -77,3 +79,55 @@ def access_log(session: owner_auth.OwnerSession = Depends(current_owner),
                unit: UnitOfWork = Depends(uow)) -> dict:
     """Every access to my data, newest first."""
     return {"entries": owner_portal.access_log(unit, session)}
+
+
+class ConsentChange(BaseModel):
+    kind: str = Field(max_length=20)
+    target: str = Field(max_length=80)
+    granted: bool
+    person_id: str | None = Field(default=None, max_length=40)
+
+
+class ConsentsIn(BaseModel):
+    notice_version: str = Field(max_length=20)
+    items: list[ConsentChange] = Field(min_length=1, max_length=50)
+
+
+@router.get("/me/consents")
+def get_consents(session: owner_auth.OwnerSession = Depends(current_owner),
+                 unit: UnitOfWork = Depends(uow)) -> dict:
+    """The privacy notice in force and, per person of mine, what I have consented to."""
+    items = consent_items()
+    out = []
+    for _company, pid in session.persons:
+        state = consent_svc.current(unit, pid)
+        out.append({"person_id": pid, "items": [
+            {"kind": i.kind, "target": i.target, "label": i.label_zh,
+             "explanation": i.explanation_zh, "alternative": i.alternative_zh,
+             "granted": state.get((i.kind, i.target), False)} for i in items]})
+    return {"notice_version": NOTICE_VERSION, "notice": NOTICE_TEXT_ZH, "persons": out}
+
+
+@router.put("/me/consents")
+def put_consents(body: ConsentsIn, request: Request,
+                 session: owner_auth.OwnerSession = Depends(current_owner),
+                 unit: UnitOfWork = Depends(uow)) -> dict:
+    """Grant or withdraw, one action each way; effective at once; a receipt for each change."""
+    mine = dict((p, c) for c, p in session.persons)
+    receipts = []
+    for item in body.items:
+        targets = [item.person_id] if item.person_id else list(mine)
+        for pid in targets:
+            if pid not in mine:
+                raise error(404, "not_found", "没有这个人员", "no such person")
+            try:
+                r = consent_svc.set_consent(runtime(request), unit, company_id=mine[pid],
+                                            person_id=pid, kind=item.kind, target=item.target,
+                                            granted=item.granted,
+                                            notice_version=body.notice_version,
+                                            actor=session.actor, client=client_of(request))
+            except consent_svc.ConsentError as exc:
+                raise error(422, exc.code, exc.zh, exc.en) from None
+            receipts.append({"person_id": pid, **r.__dict__})
+    unit.commit()
+    return {"receipts": receipts}
