@@ -15,13 +15,12 @@ from ..store.tables import consents
 from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
 from . import clock
+from .errors import UserError
 from .runtime import Runtime
 
 
-class ConsentError(ValueError):
-    def __init__(self, code: str, zh: str, en: str):
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+class ConsentError(UserError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,12 @@ from ..vault.policy import Level, Outcome
 from . import access, clock
 from . import staff as staff_svc
 from .export_sheet import ExportMeta, match_tags, new_export_id, read_watermark, write_export
+from .errors import UserError
 from .runtime import Runtime
 
 
-class ExportError(Exception):
-    def __init__(self, code: str, zh: str, en: str):
-        super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+class ExportError(UserError):
+    pass
 
 
 @dataclass(frozen=True)
