@@ -168,3 +168,44 @@ def test_consents_idor(world):
                                                 "granted": True, "person_id": world.bob}]})
     assert r.status_code == 404
     assert world.bob not in world.client.get("/api/v1/me/consents", headers=h).text
+
+
+def test_flag_an_access_as_suspicious_files_an_inquiry(world):
+    world.client.get(f"/api/v1/persons/{world.alice}", headers=world.as_("steward"))
+    h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    entry = next(e for e in world.client.get("/api/v1/me/access-log", headers=h)
+                 .json()["entries"] if e["action"] == "read")
+    text = "我没有报修，为什么管家查看了我的信息？我的电话13811112222最近接到很多装修推销电话。"
+    r = world.client.post("/api/v1/me/inquiries", headers=h, json={
+        "kind": "suspicious_access", "text": text, "audit_entry": entry["entry"]})
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["status"] == "open" and got["number"].startswith("IQ-")
+    from datetime import date
+
+    from ownerguard.domain.deadlines import add_working_days
+
+    assert got["due"] == add_working_days(date.today()).due.isoformat()
+    assert [i["number"] for i in world.client.get("/api/v1/me/inquiries", headers=h)
+            .json()["inquiries"]] == [got["number"]]
+    # the letter is sealed free text: no clear phone in the database rows
+    from sqlalchemy import select
+
+    from ownerguard.store.tables import notes
+
+    with world.rt.uow(read_only=True) as uow:
+        row = uow.conn.execute(select(notes).where(notes.c.kind == "inquiry")).one()
+    assert b"13811112222" not in row.text_ct and "phone" in row.findings
+
+
+def test_inquiry_cannot_flag_someone_elses_access(world):
+    world.client.get(f"/api/v1/persons/{world.bob}", headers=world.as_("dpo"))
+    bob_h = {"Authorization": f"Bearer {owner_token(world, BOB_PHONE)}"}
+    bob_entry = world.client.get("/api/v1/me/access-log", headers=bob_h).json()["entries"][0]
+    alice_h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
+    r = world.client.post("/api/v1/me/inquiries", headers=alice_h, json={
+        "kind": "suspicious_access", "text": "这条记录是怎么回事", "audit_entry": bob_entry["entry"]})
+    assert r.status_code == 404
+    r = world.client.post("/api/v1/me/inquiries", headers=alice_h, json={
+        "kind": "suspicious_access", "text": "x", "person_id": world.bob})
+    assert r.status_code == 404

@@ -436,3 +436,20 @@ consents = Table(
     Column("receipt", String(64), nullable=False),   # SHA-256 of the record, given to the owner
     Index("ix_consents_person_kind_target", "person_id", "kind", "target", "at"),
 )
+
+inquiries = Table(
+    "inquiries", metadata,
+    # A written inquiry (书面质疑) from an owner: the letter itself is a sealed note.
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),    # IQ-20261128-7F3A
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("person_id", String(ID), ForeignKey("persons.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(30), nullable=False),     # leak | suspicious_access | harassment | other
+    Column("note_id", String(ID), ForeignKey("notes.id"), nullable=False),
+    Column("audit_ref", String(120), nullable=False, default=""),   # "chain#seq" flagged
+    Column("status", String(20), nullable=False),   # open | answered | accepted | escalated
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("due_estimated", Boolean, nullable=False, default=False),
+)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION, consent_items
 from ...services import consent as consent_svc
+from ...services import inquiries as inquiries_svc
 from ...services import owner_auth, owner_portal
 from ...store.uow import UnitOfWork
 from ..deps import client_of, error, runtime, uow
@@ -131,3 +132,39 @@ def put_consents(body: ConsentsIn, request: Request,
             receipts.append({"person_id": pid, **r.__dict__})
     unit.commit()
     return {"receipts": receipts}
+
+
+class InquiryIn(BaseModel):
+    kind: str = Field(max_length=30)
+    text: str = Field(min_length=1, max_length=4000)
+    person_id: str | None = Field(default=None, max_length=40)
+    audit_entry: str | None = Field(default=None, max_length=120,
+                                    description='an access-feed "entry" to flag as suspicious')
+
+
+def _inquiry_out(i) -> dict:
+    return {"id": i.id, "number": i.number, "kind": i.kind, "status": i.status,
+            "due": i.due.isoformat(), "due_estimated": i.due_estimated,
+            "audit_entry": i.audit_ref or None}
+
+
+@router.post("/me/inquiries", status_code=201)
+def file_inquiry(body: InquiryIn, request: Request,
+                 session: owner_auth.OwnerSession = Depends(current_owner),
+                 unit: UnitOfWork = Depends(uow)) -> dict:
+    """A written inquiry (书面质疑); the company must answer by the working-day deadline.
+    Flag a suspicious access by passing its access-feed ``entry`` as ``audit_entry``."""
+    try:
+        item = inquiries_svc.file(runtime(request), unit, session, kind=body.kind,
+                                  text=body.text, person_id=body.person_id,
+                                  audit_ref=body.audit_entry or "")
+    except inquiries_svc.InquiryError as exc:
+        raise error(404 if exc.code == "not_found" else 422, exc.code, exc.zh, exc.en) from None
+    unit.commit()
+    return _inquiry_out(item)
+
+
+@router.get("/me/inquiries")
+def my_inquiries(session: owner_auth.OwnerSession = Depends(current_owner),
+                 unit: UnitOfWork = Depends(uow)) -> dict:
+    return {"inquiries": [_inquiry_out(i) for i in inquiries_svc.mine(unit, session)]}
