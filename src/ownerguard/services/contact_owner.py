@@ -48,14 +48,12 @@ def sms_sender(rt: Runtime):
     return build_sms(_settings(rt), outbox_dir=rt.settings.home / "outbox")
 
 
-_brokers: dict[int, object] = {}
-
-
 def _broker(rt: Runtime):
-    # One broker per runtime: a pool broker's in-memory state is rebuilt from the table anyway.
-    broker = _brokers.get(id(rt))
+    # One broker per runtime, kept on it (a pool broker's in-memory state is rebuilt from the
+    # table before each allocation anyway).
+    broker = rt.adapters.get("number_broker")
     if broker is None:
-        broker = _brokers[id(rt)] = build_broker(_settings(rt))
+        broker = rt.adapters["number_broker"] = build_broker(_settings(rt))
     return broker
 
 

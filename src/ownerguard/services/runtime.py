@@ -6,7 +6,7 @@ can share one PostgreSQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -41,6 +41,8 @@ class Runtime:
     policy: Policy
     audit: AuditLog
     gate: Gate
+    # Adapters built lazily once per process and runtime (e.g. the number broker).
+    adapters: dict = field(default_factory=dict)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, read_only=read_only)
