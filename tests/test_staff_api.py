@@ -51,6 +51,17 @@ def test_otp_required_for_revealing_roles(world):
     assert world.login("committee_member", otp=None).status_code == 200
 
 
+def test_unknown_usernames_are_not_recorded_in_clear(world):
+    world.login("13812345678", password="whatever-1")
+    from ownerguard.store.tables import login_attempts
+
+    with world.rt.uow(read_only=True) as uow:
+        attempts = uow.conn.execute(select(login_attempts.c.username)).scalars().all()
+        actors = uow.conn.execute(select(audit_log.c.actor)).scalars().all()
+    assert "13812345678" not in " ".join(attempts + actors)
+    assert any(a.startswith("unknown:") for a in attempts)
+
+
 def test_client_rate_limit(world):
     for i in range(20):
         world.login(f"nobody{i}", password="x")

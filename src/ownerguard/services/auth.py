@@ -85,12 +85,13 @@ def login(rt: Runtime, uow: UnitOfWork, username: str, password: str, otp: str |
         login_attempts.c.client == client, login_attempts.c.ok.is_(False),
         login_attempts.c.at >= now - CLIENT_WINDOW)).scalar_one()
     if failures >= CLIENT_MAX_FAILURES:
-        _attempt(rt, uow, username, client, None, ok=False, code="rate_limited")
+        _attempt(rt, uow, _unverified(username), client, None, ok=False, code="rate_limited")
         raise AuthError("rate_limited")
     row = conn.execute(select(staff).where(staff.c.username == username)).first()
     if row is None or row.kind != "person":
         _verify(_DUMMY_HASH, password)
-        _attempt(rt, uow, username, client, None, ok=False, code="invalid_credentials")
+        _attempt(rt, uow, _unverified(username), client, None, ok=False,
+                 code="invalid_credentials")
         raise AuthError("invalid_credentials")
     if row.disabled:
         _attempt(rt, uow, username, client, row.company_id, ok=False, code="disabled")
@@ -197,6 +198,12 @@ def create_api_key(rt: Runtime, uow: UnitOfWork, record: staff_svc.StaffRecord, 
     session = _open(uow, record, kind="key", client="service", lifetime=None)
     _audit(rt, uow, record.company_id, actor, "admin", "api_key", "done", record.username, "")
     return "og_" + session.token
+
+
+def _unverified(username: str) -> str:
+    """What is recorded for a name that is no account: people type phone numbers or even
+    passwords into the username box, so only a hash of it is kept."""
+    return "unknown:" + hashlib.sha256(username.encode()).hexdigest()[:16]
 
 
 def _attempt(rt: Runtime, uow: UnitOfWork, username: str, client: str,
