@@ -448,8 +448,60 @@ inquiries = Table(
     Column("kind", String(30), nullable=False),     # leak | suspicious_access | harassment | other
     Column("note_id", String(ID), ForeignKey("notes.id"), nullable=False),
     Column("audit_ref", String(120), nullable=False, default=""),   # "chain#seq" flagged
-    Column("status", String(20), nullable=False),   # open | answered | accepted | escalated
+    # open → answered → accepted | escalated → (committee) → resolved | dossier
+    Column("status", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("due_date", Date, nullable=False),
     Column("due_estimated", Boolean, nullable=False, default=False),
+    # Where the owner lives: the owners' committee of that community sees the inquiry.
+    Column("community_id", String(ID), ForeignKey("communities.id"), index=True),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("overdue_at", DateTime(timezone=True)),
+)
+
+inquiry_events = Table(
+    "inquiry_events", metadata,
+    # The timeline of an inquiry: answers, acceptance, escalation, committee replies, reminders.
+    # Words are sealed notes; the committee reads them masked like any free text.
+    Column("id", String(ID), primary_key=True),
+    Column("inquiry_id", String(ID), ForeignKey("inquiries.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("role", String(40), nullable=False),
+    # filed | answer | accept | escalate | committee_reply | resolve | reminder | overdue | dossier
+    Column("kind", String(30), nullable=False),
+    Column("note_id", String(ID), ForeignKey("notes.id")),
+)
+
+rights_requests = Table(
+    "rights_requests", metadata,
+    # An owner's request under L11–L16. The subject is a pseudonymous id; what they asked for
+    # in words, and proposed corrections, are sealed.
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),    # RQ-20261128-7F3A
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("community_id", String(ID), ForeignKey("communities.id")),
+    # Empty until known: an heir's request names the deceased in words until the DPO verifies.
+    Column("person_id", String(ID), ForeignKey("persons.id", ondelete="SET NULL"), index=True),
+    Column("requester", String(120), nullable=False),     # owner:<phone hash prefix>
+    Column("on_behalf", String(20), nullable=False),      # self | guardian | heir
+    # access | copy | portability | correction | deletion | restriction | explanation
+    Column("kind", String(20), nullable=False),
+    Column("note_id", String(ID), ForeignKey("notes.id")),
+    Column("payload_ct", LargeBinary),                    # sealed JSON (corrections, heir claim)
+    Column("status", String(20), nullable=False),         # open | done | refused
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("due_estimated", Boolean, nullable=False, default=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(120)),
+    Column("outcome", String(40)),                        # a code from domain.rights
+    Column("reason_note_id", String(ID), ForeignKey("notes.id")),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("overdue_at", DateTime(timezone=True)),
 )
