@@ -14,8 +14,8 @@ from sqlalchemy import text
 from .. import __version__
 from ..services.runtime import Runtime
 from ..vault.audit import AuditWriteFailed
-from .routes import (admin, auth, notices, oversight, owner, persons, sharing, training,
-                     work_items)
+from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, sharing,
+                     training, work_items)
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -74,7 +74,7 @@ def create_app(rt: Runtime) -> FastAPI:
                              **checks}, status_code=200 if ok else 503)
 
     for module in (auth, persons, oversight, work_items, training, sharing, admin, notices,
-                   owner):
+                   owner, inquiries):
         app.include_router(module.router)
     from ..web import install
 

@@ -157,3 +157,8 @@ class VehicleData:
     brand: str | None = None
     colour: str | None = None
     parking_space: str | None = None
+
+
+def age_on(birth: date, today: date) -> int:
+    """Completed years: minors are under 18; under 14 a guardian consents for them (PIPL 31)."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -1,22 +1,30 @@
 """Recording consent and its withdrawal (L4): one action either way, a receipt each time, and
 effective at once — the gate reads the latest record on every read for a consent-based purpose.
+
+Everyone consents for themselves — household members and tenants sign in with their own phone.
+A child under 14 cannot: their guardian (an owner of the room they live in) consents for them
+(PIPL 31, L6); from 14 the minor decides alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import insert, select
 
 from ..domain.consent import NOTICE_VERSION, consent_items
-from ..domain.model import new_id
-from ..store.tables import consents
+from ..domain.model import age_on, new_id
+from ..store.tables import consents, persons, residencies
 from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
 from . import clock
 from .errors import UserError
 from .runtime import Runtime
+
+GUARDIAN_AGE = 14
+GUARDIAN_ROLES = ("owner", "co_owner")
 
 
 class ConsentError(UserError):
@@ -62,3 +70,42 @@ def set_consent(rt: Runtime, uow: UnitOfWork, *, company_id: str, person_id: str
         actor=actor, role="owner", action="consent", subject=person_id, fields=(target,),
         outcome="granted" if granted else "withdrawn", reason=kind, client=client[:80])])
     return Receipt(kind, target, granted, at.isoformat(), receipt)
+
+
+def wards(rt: Runtime, uow: UnitOfWork, session) -> list[tuple[str, str]]:
+    """(company, person) of the children under 14 living in a room the signed-in person owns.
+
+    The minor flag is kept in clear; the exact age needs the birth date, read through the gate
+    as the guardian (audited). A minor whose birth date is unknown is treated as under 14: the
+    cautious reading, since then nobody else could consent for them.
+    """
+    mine = session.person_ids
+    if not mine:
+        return []
+    rooms = [r.room_id for r in uow.conn.execute(select(residencies.c.room_id).where(
+        residencies.c.person_id.in_(mine), residencies.c.role.in_(GUARDIAN_ROLES)))]
+    if not rooms:
+        return []
+    kids = uow.conn.execute(select(persons.c.id, persons.c.company_id).distinct().join(
+        residencies, residencies.c.person_id == persons.c.id).where(
+        residencies.c.room_id.in_(rooms), persons.c.is_minor.is_(True),
+        persons.c.state == "active", persons.c.id.not_in(mine))).all()
+    if not kids:
+        return []
+    from . import clock
+    from .owner_portal import _ctx
+
+    today = clock.now().astimezone(clock.LOCAL).date()
+    out = []
+    for company_id in sorted({k.company_id for k in kids}):
+        ids = sorted(k.id for k in kids if k.company_id == company_id)
+        for view in rt.gate.read(uow, _ctx(session, company_id, ""), ids, ("birth_date",),
+                                 reveal=("birth_date",), action="guardian_check"):
+            raw = view.fields["birth_date"].value
+            try:
+                under = raw is None or age_on(date.fromisoformat(str(raw)), today) < GUARDIAN_AGE
+            except ValueError:
+                under = True
+            if under:
+                out.append((company_id, view.person_id))
+    return out

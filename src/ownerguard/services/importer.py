@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from ..domain.model import Community, Company, new_id
+from ..domain.model import Community, Company, age_on, new_id
 from ..domain.rows import PersonRow, Reject, RoomRow
 from ..store.tables import (
     blind_index,
@@ -59,10 +59,7 @@ class ImportCounts:
 
 
 def minor_on(birth: date | None, today: date) -> bool:
-    if birth is None:
-        return False
-    years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return years < 18
+    return birth is not None and age_on(birth, today) < 18
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ..domain.staff import ROLES
 from ..store.tables import audit_log, residencies
 from ..store.uow import UnitOfWork
 from ..vault.policy import AccessContext
+from . import consent
 from .owner_auth import OwnerSession
 from .runtime import Runtime
 
@@ -56,9 +57,12 @@ def my_data(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, client: str 
             people.append(_person_json(view, clear=True))
         members = _household(uow, ids)
         if members:
+            wards = {p for _, p in consent.wards(rt, uow, session)}
             for view in rt.gate.read(uow, ctx, members, ("name", "rooms"),
                                      action="household_view"):
-                household.append(_person_json(view, clear=False))
+                # Minors are flagged, and whether the signed-in person is their guardian.
+                household.append({**_person_json(view, clear=False),
+                                  "under_guardianship": view.person_id in wards})
     return {"persons": people, "household": household, "fields": _field_info(rt)}
 
 

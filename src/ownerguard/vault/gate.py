@@ -228,6 +228,10 @@ class Gate:
                             row_id, 1, sealed)
         if ctx.company_id and reveal and ctx.role == "dpo":
             shown = Shown(Outcome.CLEAR, "revealed", clear)
+        elif reveal and ctx.role == "owner" and subject:
+            # An owner reads the letters of their own inquiry or request: the services that
+            # build an owner context take the subject from the signed-in session only (L11).
+            shown = Shown(Outcome.CLEAR, "self_access", clear)
         elif reveal:
             shown = Shown(Outcome.MASKED, "reveal_not_permitted", mask_text(clear))
         else:

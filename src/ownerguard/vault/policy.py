@@ -60,6 +60,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "contact_call": ("已绑定隐私号，未向员工显示号码", "alias number bound; number not shown"),
     "no_phone": ("此人没有登记手机号", "no phone on record"),
     "unknown_field": ("未登记的字段", "field is not in the catalogue"),
+    "self_access": ("本人查阅自己的信息（L11）", "the person reading their own data (L11)"),
     "shredded": ("该人员信息已被销毁（密钥已删除）", "data crypto-shredded"),
 }
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION, consent_items
 from ...services import consent as consent_svc
+from ...services import dossier as dossier_svc
 from ...services import inquiries as inquiries_svc
 from ...services import owner_auth, owner_portal
 from ...store.uow import UnitOfWork
@@ -95,17 +97,21 @@ class ConsentsIn(BaseModel):
 
 
 @router.get("/me/consents")
-def get_consents(session: owner_auth.OwnerSession = Depends(current_owner),
+def get_consents(request: Request, session: owner_auth.OwnerSession = Depends(current_owner),
                  unit: UnitOfWork = Depends(uow)) -> dict:
-    """The privacy notice in force and, per person of mine, what I have consented to."""
+    """The privacy notice in force and, per person of mine — and per child under 14 I am the
+    guardian of — what has been consented to."""
     items = consent_items()
+    wards = consent_svc.wards(runtime(request), unit, session)
     out = []
-    for _company, pid in session.persons:
+    for (_company, pid), guardian in [(p, False) for p in session.persons] + \
+            [(w, True) for w in wards]:
         state = consent_svc.current(unit, pid)
-        out.append({"person_id": pid, "items": [
+        out.append({"person_id": pid, "as_guardian": guardian, "items": [
             {"kind": i.kind, "target": i.target, "label": i.label_zh,
              "explanation": i.explanation_zh, "alternative": i.alternative_zh,
              "granted": state.get((i.kind, i.target), False)} for i in items]})
+    unit.commit()
     return {"notice_version": NOTICE_VERSION, "notice": NOTICE_TEXT_ZH, "persons": out}
 
 
@@ -113,20 +119,28 @@ def get_consents(session: owner_auth.OwnerSession = Depends(current_owner),
 def put_consents(body: ConsentsIn, request: Request,
                  session: owner_auth.OwnerSession = Depends(current_owner),
                  unit: UnitOfWork = Depends(uow)) -> dict:
-    """Grant or withdraw, one action each way; effective at once; a receipt for each change."""
+    """Grant or withdraw, one action each way; effective at once; a receipt for each change.
+    A guardian names the child's ``person_id``; without one, the change applies to me."""
     mine = dict((p, c) for c, p in session.persons)
+    wards: dict[str, str] | None = None
     receipts = []
     for item in body.items:
         targets = [item.person_id] if item.person_id else list(mine)
         for pid in targets:
+            actor = session.actor
             if pid not in mine:
-                raise error(404, "not_found", "没有这个人员", "no such person")
+                if wards is None:
+                    wards = {p: c for c, p in consent_svc.wards(runtime(request), unit, session)}
+                if pid not in wards:
+                    raise error(404, "not_found", "没有这个人员", "no such person")
+                actor = f"{session.actor}:guardian"
             try:
-                r = consent_svc.set_consent(runtime(request), unit, company_id=mine[pid],
+                r = consent_svc.set_consent(runtime(request), unit,
+                                            company_id=mine.get(pid) or wards[pid],
                                             person_id=pid, kind=item.kind, target=item.target,
                                             granted=item.granted,
                                             notice_version=body.notice_version,
-                                            actor=session.actor, client=client_of(request))
+                                            actor=actor, client=client_of(request))
             except consent_svc.ConsentError as exc:
                 raise error(422, exc.code, exc.zh, exc.en) from None
             receipts.append({"person_id": pid, **r.__dict__})
@@ -143,9 +157,13 @@ class InquiryIn(BaseModel):
 
 
 def _inquiry_out(i) -> dict:
-    return {"id": i.id, "number": i.number, "kind": i.kind, "status": i.status,
-            "due": i.due.isoformat(), "due_estimated": i.due_estimated,
-            "audit_entry": i.audit_ref or None}
+    return inquiries_svc.summary(i)
+
+
+def _inquiry_error(exc: inquiries_svc.InquiryError):
+    status = 404 if exc.code == "not_found" else 409 if exc.code in (
+        "not_answered", "not_yet", "bad_state", "not_ready", "closed") else 422
+    return error(status, exc.code, exc.zh, exc.en)
 
 
 @router.post("/me/inquiries", status_code=201)
@@ -159,7 +177,7 @@ def file_inquiry(body: InquiryIn, request: Request,
                                   text=body.text, person_id=body.person_id,
                                   audit_ref=body.audit_entry or "")
     except inquiries_svc.InquiryError as exc:
-        raise error(404 if exc.code == "not_found" else 422, exc.code, exc.zh, exc.en) from None
+        raise _inquiry_error(exc) from None
     unit.commit()
     return _inquiry_out(item)
 
@@ -168,3 +186,66 @@ def file_inquiry(body: InquiryIn, request: Request,
 def my_inquiries(session: owner_auth.OwnerSession = Depends(current_owner),
                  unit: UnitOfWork = Depends(uow)) -> dict:
     return {"inquiries": [_inquiry_out(i) for i in inquiries_svc.mine(unit, session)]}
+
+
+@router.get("/me/inquiries/{inquiry_id}")
+def inquiry_detail(inquiry_id: str, request: Request,
+                   session: owner_auth.OwnerSession = Depends(current_owner),
+                   unit: UnitOfWork = Depends(uow)) -> dict:
+    """My inquiry with its timeline (my letter, the company's answers, the committee's
+    replies) and what I can do next."""
+    try:
+        out = inquiries_svc.detail(runtime(request), unit, session, inquiry_id,
+                                   client=client_of(request))
+    except inquiries_svc.InquiryError as exc:
+        raise _inquiry_error(exc) from None
+    unit.commit()
+    return out
+
+
+@router.post("/me/inquiries/{inquiry_id}/accept")
+def accept_answer(inquiry_id: str, request: Request,
+                  session: owner_auth.OwnerSession = Depends(current_owner),
+                  unit: UnitOfWork = Depends(uow)) -> dict:
+    try:
+        item = inquiries_svc.accept(runtime(request), unit, session, inquiry_id)
+    except inquiries_svc.InquiryError as exc:
+        raise _inquiry_error(exc) from None
+    unit.commit()
+    return _inquiry_out(item)
+
+
+class EscalateIn(BaseModel):
+    text: str = Field(default="", max_length=4000)
+
+
+@router.post("/me/inquiries/{inquiry_id}/escalate")
+def escalate(inquiry_id: str, request: Request, body: EscalateIn | None = None,
+             session: owner_auth.OwnerSession = Depends(current_owner),
+             unit: UnitOfWork = Depends(uow)) -> dict:
+    """Take it to the owners' committee: after an answer, or once the deadline passed."""
+    try:
+        item = inquiries_svc.escalate(runtime(request), unit, session, inquiry_id,
+                                      text=body.text if body else "")
+    except inquiries_svc.InquiryError as exc:
+        raise _inquiry_error(exc) from None
+    unit.commit()
+    return _inquiry_out(item)
+
+
+@router.get("/me/inquiries/{inquiry_id}/dossier", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}}})
+def dossier(inquiry_id: str, request: Request,
+            session: owner_auth.OwnerSession = Depends(current_owner),
+            unit: UnitOfWork = Depends(uow)) -> Response:
+    """The regulator dossier (zip: PDF, HTML, timeline JSON, audit extract CSV, manifest),
+    once escalated or overdue. Built in memory, never stored."""
+    try:
+        name, data = dossier_svc.build(runtime(request), unit, session, inquiry_id,
+                                       client=client_of(request))
+    except inquiries_svc.InquiryError as exc:
+        raise _inquiry_error(exc) from None
+    unit.commit()
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})
