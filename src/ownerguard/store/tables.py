@@ -505,3 +505,152 @@ rights_requests = Table(
     Column("reminded_at", DateTime(timezone=True)),
     Column("overdue_at", DateTime(timezone=True)),
 )
+
+# -- third parties: partners, agreements, impact assessments, shares, incidents ----------------
+
+partners = Table(
+    "partners", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),          # a company, not a person
+    # courier | decoration | insurer | agency | iot_vendor | saas_processor | government | other
+    Column("kind", String(30), nullable=False),
+    Column("relationship", String(20), nullable=False),  # entrusted (L19) | provision (L5)
+    # Its contact person and phone are personal data too: sealed with the company key.
+    Column("contact_ct", LargeBinary),
+    Column("status", String(20), nullable=False),        # active | suspended
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    UniqueConstraint("company_id", "name", name="uq_partners_company_name"),
+)
+
+agreements = Table(
+    "agreements", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("partner_id", String(ID), ForeignKey("partners.id"), nullable=False, index=True),
+    Column("purposes", String(400), nullable=False),     # comma-separated purpose codes
+    Column("fields", String(400), nullable=False),       # comma-separated catalogue fields
+    Column("retention_days", Integer, nullable=False),
+    Column("deletion_duty", String(400), nullable=False),  # return/deletion at the end (L19)
+    Column("sub_entrusting", Boolean, nullable=False, default=False),
+    Column("signed_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("document_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("expiry_alerted_at", DateTime(timezone=True)),
+)
+
+impact_assessments = Table(
+    "impact_assessments", metadata,
+    # PIPIA (L20): before the first share with a partner; kept ≥ 3 years.
+    Column("id", String(ID), primary_key=True),
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False),
+    Column("partner_id", String(ID), ForeignKey("partners.id"), nullable=False, index=True),
+    Column("purpose", String(40), nullable=False),
+    Column("fields", String(400), nullable=False),
+    Column("note_id", String(ID), ForeignKey("notes.id")),   # necessity, risks, safeguards
+    Column("conclusion", String(20), nullable=False),        # acceptable | not_acceptable
+    Column("assessed_by", String(120), nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
+    Column("keep_until", Date, nullable=False),
+)
+
+shares = Table(
+    "shares", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),   # SH-20261128-7F3A
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("community_id", String(ID), ForeignKey("communities.id")),
+    Column("partner_id", String(ID), ForeignKey("partners.id"), nullable=False, index=True),
+    Column("agreement_id", String(ID), ForeignKey("agreements.id"), nullable=False),
+    Column("assessment_id", String(ID), ForeignKey("impact_assessments.id")),
+    Column("purpose", String(40), nullable=False),
+    Column("fields", String(400), nullable=False),
+    Column("clear_fields", String(400), nullable=False),   # the rest are delivered masked
+    # requested | approved | rejected | revoked | expired
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(120), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(120)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note_id", String(ID), ForeignKey("notes.id")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("persons_count", Integer, nullable=False, default=0),
+    Column("canaries_count", Integer, nullable=False, default=0),
+    Column("seed_ct", LargeBinary),              # the package's fingerprint secret, sealed
+    Column("api_key_hash", String(64), unique=True),
+    Column("downloads", Integer, nullable=False, default=0),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("deletion_confirmed_at", DateTime(timezone=True)),
+    Column("deletion_note_id", String(ID), ForeignKey("notes.id")),
+)
+
+share_members = Table(
+    "share_members", metadata,
+    # The provision record per person (L10: kept ≥ 3 years): who got which person, at which
+    # row, under which alias. No foreign key to persons: the record outlives a purge.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("share_id", String(ID), ForeignKey("shares.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", String(ID), nullable=False, index=True),
+    Column("row_no", Integer, nullable=False),
+    Column("alias", String(20), unique=True),      # a company virtual number, not the owner's
+    Column("variant", Integer, nullable=False, default=0),
+    Column("unbound_at", DateTime(timezone=True)),
+    Index("ix_share_members_share_row", "share_id", "row_no"),
+)
+
+share_canaries = Table(
+    "share_canaries", metadata,
+    # Synthetic households planted in one package only; never in persons, so no owner view,
+    # staff list or statistic can ever count them.
+    Column("id", String(ID), primary_key=True),
+    Column("share_id", String(ID), ForeignKey("shares.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("row_no", Integer, nullable=False),
+    Column("alias", String(20), unique=True),
+    Column("name_digest", String(64), nullable=False, index=True),
+    Column("values_ct", LargeBinary, nullable=False),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),   # IN-20261128-7F3A
+    Column("company_id", String(ID), ForeignKey("companies.id"), nullable=False, index=True),
+    Column("source", String(20), nullable=False),     # attribution | anomaly | report
+    Column("source_ref", String(120), nullable=False, default=""),
+    Column("share_id", String(ID), ForeignKey("shares.id")),
+    Column("status", String(20), nullable=False),     # open | notified | closed
+    Column("opened_by", String(120), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("affected_persons", Integer, nullable=False, default=0),
+    Column("affected_fields", String(400), nullable=False, default=""),
+    Column("note_id", String(ID), ForeignKey("notes.id")),   # cause, harm, measures (sealed)
+    Column("owners_notified_at", DateTime(timezone=True)),
+    Column("regulator_report_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("summary_note_id", String(ID), ForeignKey("notes.id")),
+)
+
+incident_persons = Table(
+    "incident_persons", metadata,
+    Column("incident_id", String(ID), ForeignKey("incidents.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("person_id", String(ID), primary_key=True),
+    Column("fields", String(400), nullable=False),
+    Column("notified_at", DateTime(timezone=True)),
+)
+
+incident_actions = Table(
+    "incident_actions", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("incident_id", String(ID), ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("kind", String(30), nullable=False),   # remediation | done | notice | note
+    Column("note_id", String(ID), ForeignKey("notes.id")),
+    Column("done_at", DateTime(timezone=True)),
+)
