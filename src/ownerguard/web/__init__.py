@@ -15,11 +15,12 @@ from .render import STATIC
 def install(app: FastAPI) -> None:
     """Mount the console on ``app``: routes under ``/console``, files under ``/static``.
     Calling it twice does nothing the second time."""
-    from . import routes
+    from . import owner, routes
 
     if getattr(app.state, "console_installed", False):
         return
     app.include_router(routes.router)
+    app.include_router(owner.router)        # the owner portal under /owner
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.state.console_installed = True
 
