@@ -29,6 +29,8 @@ class Settings:
     # [purposes.CODE] and [grants]: a deployment's own purposes and grant lines.
     purposes: dict = field(default_factory=dict)
     grants: dict = field(default_factory=dict)
+    # [rights] section: working_days = 15 (L17 deadline for owners' rights requests).
+    rights: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -56,7 +58,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
     return Settings(home=home, database_url=url, debug=bool(doc.get("debug", False)),
                     contact=dict(doc.get("contact", {})),
                     quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()},
-                    purposes=dict(doc.get("purposes", {})), grants=dict(doc.get("grants", {})))
+                    purposes=dict(doc.get("purposes", {})), grants=dict(doc.get("grants", {})),
+                    rights=dict(doc.get("rights", {})))
 
 
 def write_default_settings(home: Path) -> Path:

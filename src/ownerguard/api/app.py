@@ -16,6 +16,7 @@ from ..services.runtime import Runtime
 from ..vault.audit import AuditWriteFailed
 from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, sharing,
                      training, work_items)
+from .routes import rights as rights_routes
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -76,6 +77,7 @@ def create_app(rt: Runtime) -> FastAPI:
     for module in (auth, persons, oversight, work_items, training, sharing, admin, notices,
                    owner, inquiries):
         app.include_router(module.router)
+    app.include_router(rights_routes.router)
     from ..web import install
 
     install(app)

@@ -103,6 +103,15 @@ def _chain_for(ctx: AccessContext, company_id: str, homes: Sequence[Home]) -> st
     return chosen[0] if chosen else f"company:{company_id}"
 
 
+def _restricted(ctx: AccessContext) -> str | None:
+    """L14: a restricted person's data is only stored and protected. The person still sees it
+    (L11), and a lawful authority request still reaches it (the reason a law required keeping
+    it); every other role and purpose is denied."""
+    if ctx.role == "owner" or ctx.purpose == "legal_request":
+        return None
+    return "restricted"
+
+
 class Gate:
     def __init__(self, keys: DataKeys, policy: Policy, audit: AuditLog):
         self.keys = keys
@@ -136,6 +145,8 @@ class Gate:
                                frozenset((h.community_id, h.building_id) for h in mine))
             if row.state == "shredded" and scope is None:
                 scope = "shredded"
+            elif row.state == "restricted" and scope is None:
+                scope = _restricted(ctx)
             if scope is None and consenting is not None and pid not in consenting:
                 scope = "no_consent"
             item_problem = ctx.work_item_problem(item_kind, frozenset(h.room_id for h in mine)) \
@@ -189,6 +200,8 @@ class Gate:
                              frozenset((h.community_id, h.building_id) for h in mine))
         if row.state == "shredded" and problem is None:
             problem = "shredded"
+        elif row.state == "restricted" and problem is None:
+            problem = _restricted(ctx)
         decision = self.policy.decide(ctx, "phone", scope_problem=problem)
         if decision.outcome is not Outcome.DENIED:
             purpose = PURPOSES[ctx.purpose]

@@ -62,6 +62,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_field": ("未登记的字段", "field is not in the catalogue"),
     "self_access": ("本人查阅自己的信息（L11）", "the person reading their own data (L11)"),
     "shredded": ("该人员信息已被销毁（密钥已删除）", "data crypto-shredded"),
+    "restricted": ("本人已要求限制处理：除依法保存外停止处理（L14）",
+                   "processing restricted at the person's request: storage only (L14)"),
 }
 
 
