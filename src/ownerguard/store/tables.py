@@ -582,6 +582,7 @@ shares = Table(
     Column("seed_ct", LargeBinary),              # the package's fingerprint secret, sealed
     Column("api_key_hash", String(64), unique=True),
     Column("downloads", Integer, nullable=False, default=0),
+    Column("delivered_at", DateTime(timezone=True)),     # first download or API fetch
     Column("revoked_at", DateTime(timezone=True)),
     Column("deletion_confirmed_at", DateTime(timezone=True)),
     Column("deletion_note_id", String(ID), ForeignKey("notes.id")),

@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-28 16:07:36.180487
+Create Date: 2026-11-28 16:10:39.942134
 
 """
 from typing import Sequence, Union
@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('seed_ct', sa.LargeBinary(), nullable=True),
     sa.Column('api_key_hash', sa.String(length=64), nullable=True),
     sa.Column('downloads', sa.Integer(), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deletion_confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deletion_note_id', sa.String(length=36), nullable=True),
