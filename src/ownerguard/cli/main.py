@@ -19,6 +19,7 @@ from ..services.registry import DEFAULT_COMPANY, find_community
 from ..vault.audit_verify import verify as verify_audit
 from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
+from .checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
 from .scan import scan as scan_command
 from .staff import export_app, staff_app
 from .context import actor_name, console, fail, interactive, operator_context, runtime
@@ -35,6 +36,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+app.add_typer(checkpoint_app, name="checkpoint")
+audit_app.command("export")(audit_export)
 app.command("scan")(scan_command)
 outbox_app = typer.Typer(help="开发用短信发件箱 / development SMS outbox", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
@@ -310,8 +313,12 @@ def _print_views(views, as_json: bool, detail: bool = False) -> None:
 
 # -- audit -----------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+def audit_verify(as_json: bool = typer.Option(False, "--json"),
+                 checkpoint: Optional[Path] = typer.Option(
+                     None, "--checkpoint", help="业委会保管的检查点 / a signed checkpoint")) -> None:
     """校验审计链 / verify the audit hash chains (exit 1 on the first bad entry)."""
+    if checkpoint is not None:
+        return verify_with_checkpoint(checkpoint, as_json)
     with runtime() as rt, rt.uow(read_only=True) as uow:
         result = verify_audit(uow.conn)
     if as_json:
