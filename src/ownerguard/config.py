@@ -31,6 +31,8 @@ class Settings:
     grants: dict = field(default_factory=dict)
     # [rights] section: working_days = 15 (L17 deadline for owners' rights requests).
     rights: dict = field(default_factory=dict)
+    # [retention] section: <category>_days overrides (domain.retention; legal minimums enforced).
+    retention: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -59,7 +61,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
                     contact=dict(doc.get("contact", {})),
                     quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()},
                     purposes=dict(doc.get("purposes", {})), grants=dict(doc.get("grants", {})),
-                    rights=dict(doc.get("rights", {})))
+                    rights=dict(doc.get("rights", {})),
+                    retention=dict(doc.get("retention", {})))
 
 
 def write_default_settings(home: Path) -> Path:

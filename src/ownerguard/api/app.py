@@ -17,6 +17,7 @@ from ..vault.audit import AuditWriteFailed
 from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, sharing,
                      training, work_items)
 from .routes import rights as rights_routes
+from .routes import residencies as residencies_routes
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -78,6 +79,7 @@ def create_app(rt: Runtime) -> FastAPI:
                    owner, inquiries):
         app.include_router(module.router)
     app.include_router(rights_routes.router)
+    app.include_router(residencies_routes.router)
     from ..web import install
 
     install(app)

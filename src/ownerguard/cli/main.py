@@ -21,6 +21,7 @@ from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
 from .checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
 from .doctor import doctor as doctor_command
+from .retention import keys_rotate_persons, residents_app, retention_app
 from .scan import scan as scan_command
 from .staff import export_app, staff_app
 from .context import actor_name, console, fail, interactive, operator_context, runtime
@@ -40,6 +41,9 @@ app.add_typer(export_app, name="export")
 app.add_typer(checkpoint_app, name="checkpoint")
 audit_app.command("export")(audit_export)
 app.command("scan")(scan_command)
+app.add_typer(retention_app, name="retention")
+app.add_typer(residents_app, name="residents")
+keys_app.command("rotate-persons")(keys_rotate_persons)
 app.command("doctor")(doctor_command)
 outbox_app = typer.Typer(help="开发用短信发件箱 / development SMS outbox", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")

@@ -1,0 +1,59 @@
+"""POST /api/v1/residencies/{id}/move-out — a manager or steward records a move-out (L14).
+
+Only the residency's end date changes; the retention run purges the person once their last
+residency has been over for the configured period. The answer holds ids and dates only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from ...services import clock
+from ...services import move_out as svc
+from ...services.staff import StaffRecord
+from ...store.tables import residencies, rooms
+from ...store.uow import UnitOfWork
+from ..deps import client_of, error, require_role, runtime, uow
+
+router = APIRouter(prefix="/api/v1/residencies", tags=["residencies"])
+MOVERS = ("manager", "steward")
+
+
+class MoveOutIn(BaseModel):
+    date: dt.date | None = None     # default: today (China time)
+
+
+class MoveOutOut(BaseModel):
+    residency_id: str
+    person_id: str
+    end_date: dt.date
+    purge_due: dt.date | None
+
+
+@router.post("/{residency_id}/move-out", response_model=MoveOutOut)
+def move_out(residency_id: str, request: Request, body: MoveOutIn | None = None,
+             who: StaffRecord = Depends(require_role(*MOVERS)),
+             unit: UnitOfWork = Depends(uow)) -> MoveOutOut:
+    place = unit.conn.execute(
+        select(residencies.c.community_id, rooms.c.building_id)
+        .join(rooms, rooms.c.id == residencies.c.room_id)
+        .where(residencies.c.id == residency_id)).first()
+    # Out of scope looks the same as absent: the answer must not confirm who lives where.
+    if place is None or not ((place.community_id, None) in who.scope
+                             or (place.community_id, place.building_id) in who.scope):
+        raise error(404, "not_found", "没有这条居住记录", "no such residency")
+    on = (body.date if body and body.date else
+          clock.now().astimezone(clock.LOCAL).date())
+    try:
+        done = svc.move_out(runtime(request), unit, residency_id, company_id=who.company_id,
+                            actor=who.username, role=who.role, on=on,
+                            client=client_of(request))
+    except svc.MoveOutError as exc:
+        raise error(404 if exc.code == "not_found" else 409, exc.code, exc.zh, exc.en) from None
+    unit.commit()
+    return MoveOutOut(residency_id=done.residency_id, person_id=done.person_id,
+                      end_date=done.end_date, purge_due=done.purge_due)
