@@ -14,8 +14,8 @@ from sqlalchemy import text
 from .. import __version__
 from ..services.runtime import Runtime
 from ..vault.audit import AuditWriteFailed
-from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, sharing,
-                     training, work_items)
+from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, reports,
+                     sharing, third_parties, training, work_items)
 from .routes import rights as rights_routes
 from .routes import residencies as residencies_routes
 
@@ -76,7 +76,7 @@ def create_app(rt: Runtime) -> FastAPI:
                              **checks}, status_code=200 if ok else 503)
 
     for module in (auth, persons, oversight, work_items, training, sharing, admin, notices,
-                   owner, inquiries):
+                   owner, inquiries, third_parties, reports):
         app.include_router(module.router)
     app.include_router(rights_routes.router)
     app.include_router(residencies_routes.router)

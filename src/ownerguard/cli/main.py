@@ -19,6 +19,8 @@ from ..services.registry import DEFAULT_COMPANY, find_community
 from ..vault.audit_verify import verify as verify_audit
 from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
+from .leak import leak_app
+from .report import report_app
 from .checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
 from .doctor import doctor as doctor_command
 from .retention import keys_rotate_persons, residents_app, retention_app
@@ -38,6 +40,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+app.add_typer(leak_app, name="leak")
+app.add_typer(report_app, name="report")
 app.add_typer(checkpoint_app, name="checkpoint")
 audit_app.command("export")(audit_export)
 app.command("scan")(scan_command)
@@ -415,17 +419,54 @@ def policy_show(as_json: bool = typer.Option(False, "--json"),
 
 # -- serve and bench -------------------------------------------------------------------------
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
+          scheduler: bool = typer.Option(True, help="在本进程运行定时任务（期限提醒、共享到期、审计检查点）/ "
+                                                    "run the periodic jobs in this process")
+          ) -> None:
     """启动 Web 服务 / serve the API."""
     import uvicorn
 
     from ..api.app import create_app
+    from ..services.scheduler import Scheduler
 
     with runtime() as rt:
         console.print(f"OwnerGuard 服务地址 serving at: [bold]http://{host}:{port}/[/]  "
                       f"(API 文档 docs: http://{host}:{port}/docs)")
-        # access_log off: request lines can carry search terms; we audit instead (invariant 1).
-        uvicorn.run(create_app(rt), host=host, port=port, access_log=False, log_level="warning")
+        jobs = Scheduler(rt) if scheduler else None
+        if jobs:
+            jobs.start()
+        try:
+            # access_log off: request lines can carry search terms; we audit instead
+            # (invariant 1).
+            uvicorn.run(create_app(rt), host=host, port=port, access_log=False,
+                        log_level="warning")
+        finally:
+            if jobs:
+                jobs.stop.set()
+
+
+jobs_app = typer.Typer(help="定时任务 / periodic jobs", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run")
+def jobs_run(only: Optional[list[str]] = typer.Option(None, "--only",
+                                                      help="只运行指定任务 / run just these")
+             ) -> None:
+    """立即运行一次全部定时任务（可用 cron 调用）/ run every periodic job once (for cron)."""
+    from ..services.scheduler import run_once
+
+    with runtime() as rt:
+        print(json.dumps(run_once(rt, only), ensure_ascii=False, default=str))
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """列出定时任务 / list the periodic jobs."""
+    from ..services.scheduler import JOBS
+
+    for job in JOBS:
+        console.print(f"{job.name}\t每 every {job.every}")
 
 
 @app.command()

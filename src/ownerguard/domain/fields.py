@@ -47,12 +47,12 @@ CATALOGUE: dict[str, FieldSpec] = {
     for f in (
         FieldSpec("name", "姓名", "name", Category.IDENTITY, Sensitivity.PERSONAL, "name",
                   _ALL_SERVICE + ("billing", "repair", "visitor", "delivery", "renovation",
-                                  "parking", "emergency", "owners_assembly")),
+                                  "parking", "emergency", "owners_assembly", "breach_notice")),
         FieldSpec("gender", "性别", "gender", Category.IDENTITY, Sensitivity.PERSONAL, "redact",
                   _ALL_SERVICE),
         FieldSpec("phone", "手机号", "phone", Category.CONTACT, Sensitivity.PERSONAL, "phone",
                   _ALL_SERVICE + ("billing", "repair", "visitor", "delivery", "renovation",
-                                  "parking", "emergency", "owners_assembly")),
+                                  "parking", "emergency", "owners_assembly", "breach_notice")),
         FieldSpec("id_type", "证件类型", "ID type", Category.IDENTITY, Sensitivity.PERSONAL,
                   "redact", _ALL_SERVICE + ("owners_assembly",)),
         # Not needed to pay a fee, fix a tap or take a parcel (L2); 业主大会 checks voting rights.
@@ -68,7 +68,8 @@ CATALOGUE: dict[str, FieldSpec] = {
         # linking it to a person is personal, so the gate decides it like any other field.
         FieldSpec("rooms", "房屋", "rooms", Category.ADDRESS, Sensitivity.PERSONAL, "room",
                   _ALL_SERVICE + ("billing", "repair", "visitor", "delivery", "renovation",
-                                  "parking", "emergency", "owners_assembly"), encrypted=False),
+                                  "parking", "emergency", "owners_assembly", "breach_notice"),
+                  encrypted=False),
         FieldSpec("plate", "车牌号", "licence plate", Category.VEHICLE, Sensitivity.PERSONAL,
                   "plate", _ALL_SERVICE + ("parking", "visitor")),
         FieldSpec("vehicle_brand", "车辆品牌", "vehicle brand", Category.VEHICLE,

@@ -57,6 +57,8 @@ PURPOSES: dict[str, Purpose] = {
         Purpose("legal_request", "依法调取", "lawful authority request", LegalBasis.LEGAL_DUTY),
         Purpose("rights_request", "个人权利请求处理", "data-subject request", LegalBasis.LEGAL_DUTY),
         # The DPO's own reviews (emergency reveals, audit): needs no owner field (PIPL 51–52).
+        # PIPL 57 (L21): tell the affected owners what leaked and what they can do.
+        Purpose("breach_notice", "安全事件通知", "breach notice", LegalBasis.LEGAL_DUTY),
         Purpose("oversight", "个人信息保护监督", "compliance oversight", LegalBasis.LEGAL_DUTY),
         # Marketing has no basis until an owner separately consents (L5, L24); it stays in the
         # catalogue so a request for it is refused with a reason rather than "unknown purpose".

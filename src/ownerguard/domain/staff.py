@@ -37,6 +37,10 @@ ROLES: dict[str, Role] = {
         Role("operator", "档案管理员（命令行）", "CLI operator", "record_keeping", 10_000, 100_000,
              staff=False),
         Role("importer", "导入任务", "import job", None, 0, 0, staff=False),
+        # A partner company receiving an approved share package: the package is read through
+        # the gate under this role, capped by the grant table, the agreement and the approval.
+        Role("partner", "第三方（共享协议）", "partner under an agreement", None, 0, 0,
+             staff=False),
         # An owner, tenant or family member reading their own record in the portal (L11).
         Role("owner", "本人", "the person themself", "rights_request", 1_000, 10_000,
              staff=False),

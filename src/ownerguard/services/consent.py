@@ -14,7 +14,9 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
-from ..domain.consent import NOTICE_VERSION, consent_items
+from ..domain.consent import NOTICE_VERSION, ConsentItem, consent_items
+from ..domain.fields import CATALOGUE
+from ..domain.purposes import PURPOSES
 from ..domain.model import age_on, new_id
 from ..store.tables import consents, persons, residencies
 from ..store.uow import UnitOfWork
@@ -52,7 +54,7 @@ def current(uow: UnitOfWork, person_id: str) -> dict[tuple[str, str], bool]:
 def set_consent(rt: Runtime, uow: UnitOfWork, *, company_id: str, person_id: str, kind: str,
                 target: str, granted: bool, notice_version: str, actor: str,
                 client: str = "") -> Receipt:
-    known = {(i.kind, i.target) for i in consent_items()}
+    known = {(i.kind, i.target) for i in items_for(uow, company_id)}
     if (kind, target) not in known:
         raise ConsentError("unknown_consent", "没有这一项可同意的内容", "nothing to consent to there")
     if granted and notice_version != NOTICE_VERSION:
@@ -109,3 +111,49 @@ def wards(rt: Runtime, uow: UnitOfWork, session) -> list[tuple[str, str]]:
             if under:
                 out.append((company_id, view.person_id))
     return out
+
+
+def recipient_target(partner_id: str, purpose: str) -> str:
+    return f"{partner_id}:{purpose}"
+
+
+def items_for(uow: UnitOfWork, company_id: str) -> list[ConsentItem]:
+    """What a person of this company can consent to: the consent-based purposes, face entry,
+    and — separately for each recipient and purpose (L5) — every partner the company provides
+    data to under a live agreement."""
+    from . import partners
+
+    out = consent_items()
+    for partner, agreement in partners.recipients(uow, company_id):
+        for purpose in agreement.purposes:
+            label = PURPOSES[purpose].label_zh if purpose in PURPOSES else purpose
+            fields = "、".join(CATALOGUE[f].label_zh for f in agreement.fields if f in CATALOGUE)
+            out.append(ConsentItem(
+                "recipient", recipient_target(partner.id, purpose),
+                f"向“{partner.name}”提供（{label}）",
+                f"单独同意（个保法第23条）：{partner.name}（{partners.KINDS.get(partner.kind, '')}）"
+                f"将获得您的{fields}，仅用于{label}，最长保存{agreement.retention_days}天，"
+                f"到期删除；电话号码以专属隐私号代替。不同意不影响任何物业服务。"))
+    return out
+
+
+def recipient_consenting(uow: UnitOfWork, person_ids: list[str], partner_id: str,
+                         purpose: str) -> set[str]:
+    """Of these persons, those whose latest record grants this recipient and purpose."""
+    return _latest_granted(uow, person_ids, "recipient", recipient_target(partner_id, purpose))
+
+
+def purpose_consenting(uow: UnitOfWork, person_ids: list[str], purpose: str) -> set[str]:
+    """Of these persons, those whose latest record grants this consent-based purpose."""
+    return _latest_granted(uow, person_ids, "purpose", purpose)
+
+
+def _latest_granted(uow: UnitOfWork, person_ids: list[str], kind: str, target: str) -> set[str]:
+    latest: dict[str, bool] = {}
+    for start in range(0, len(person_ids), 500):
+        chunk = person_ids[start:start + 500]
+        for r in uow.conn.execute(select(consents.c.person_id, consents.c.granted).where(
+                consents.c.person_id.in_(chunk), consents.c.kind == kind,
+                consents.c.target == target).order_by(consents.c.at, consents.c.id)):
+            latest[r.person_id] = r.granted
+    return {p for p, granted in latest.items() if granted}

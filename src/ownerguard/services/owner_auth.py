@@ -183,6 +183,13 @@ def authenticate(uow: UnitOfWork, token: str) -> OwnerSession:
                         tuple(tuple(p) for p in json.loads(row.persons)))
 
 
+def logout(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, client: str = "") -> None:
+    """The session row goes, so the token is useless even if it was copied."""
+    th = hashlib.sha256(session.token.encode()).hexdigest()
+    uow.conn.execute(delete(owner_sessions).where(owner_sessions.c.token_hash == th))
+    _audit(rt, uow, session.phone_hash, "owner_logout", "ok", "owner", client)
+
+
 def _audit(rt: Runtime, uow: UnitOfWork, h: str, action: str, outcome: str, reason: str,
            client: str) -> None:
     rt.audit.append(uow.conn, "owner-auth", "", [AuditEvent(

@@ -31,7 +31,8 @@ RETENTION_ZH = {
     "household": "居住期间",
 }
 HOUSEHOLD_ROLES = ("owner", "co_owner")
-SEEN_ACTIONS = ("read", "reveal", "list", "contact", "export", "read_text", "collect", "shred")
+SEEN_ACTIONS = ("read", "reveal", "list", "contact", "export", "read_text", "collect", "shred",
+                "provide", "breach_notice", "correct", "correct_read", "restrict")
 
 
 def _ctx(session: OwnerSession, company_id: str, client: str) -> AccessContext:

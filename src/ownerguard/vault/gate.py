@@ -49,10 +49,13 @@ _HOMES_BY_PERSON = (
 _VEHICLES_BY_PERSON = select(vehicles).where(vehicles.c.person_id.in_(_IDS)) \
     .order_by(vehicles.c.id)
 _CONSENTS = (select(consents.c.person_id, consents.c.granted)
-             .where(consents.c.person_id.in_(_IDS), consents.c.kind == "purpose",
+             .where(consents.c.person_id.in_(_IDS), consents.c.kind == bindparam("kind"),
                     consents.c.target == bindparam("target"))
              .order_by(consents.c.at, consents.c.id))
 _BATCH = 500
+# The actor of a partner that receives data as a processor in its own right (provision, L5);
+# an entrusted processor (L19) reads as "processor:<partner id>".
+RECIPIENT_PREFIX = "recipient:"
 
 
 def _chunks(ids: Sequence[str]):
@@ -138,6 +141,12 @@ class Gate:
         consenting = self._consenting(conn, list(rows), purpose.code) \
             if purpose is not None and purpose.basis is LegalBasis.CONSENT \
             and ctx.role != "owner" else None
+        if ctx.role == "partner" and ctx.actor.startswith(RECIPIENT_PREFIX) and purpose:
+            # A recipient in its own right (provision, L5) needs each person's separate
+            # consent to that recipient and purpose, whatever the purpose's own basis.
+            consenting = self._consenting(
+                conn, list(rows), f"{ctx.actor[len(RECIPIENT_PREFIX):]}:{purpose.code}",
+                kind="recipient")
         decisions: dict[str, list[Decision]] = {}
         for pid, row in rows.items():
             mine = homes.get(pid, ())
@@ -302,10 +311,11 @@ class Gate:
                 for (outcome, reason), fs in sorted(grouped.items())]
 
     @staticmethod
-    def _consenting(conn: Connection, ids: list[str], purpose: str) -> set[str]:
+    def _consenting(conn: Connection, ids: list[str], target: str, kind: str = "purpose"
+                    ) -> set[str]:
         latest: dict[str, bool] = {}
         for chunk in _chunks(ids):
-            for r in conn.execute(_CONSENTS, {"ids": chunk, "target": purpose}):
+            for r in conn.execute(_CONSENTS, {"ids": chunk, "target": target, "kind": kind}):
                 latest[r.person_id] = r.granted      # ordered by time: the last one wins
         return {pid for pid, granted in latest.items() if granted}
 

@@ -20,6 +20,10 @@ Why the lines are what they are:
 - 业委会委员 committee_member sees the assembly roll masked (inquiries come with the owner
   portal).
 - operator is the CLI on the server (档案管理); importer only writes.
+- partner is a third party receiving an approved share package (L5, L19): at most name, room,
+  plate for the services that need them — phones go out only as per-recipient alias numbers,
+  never read here; record_keeping for an entrusted processor (SaaS) of the whole register.
+- dpo sends breach notices (L21): the phone is read by the system to text the owner, unseen.
 - owner is a resident in the portal: their own record in clear (L11); the service passes only
   the person ids bound to their session, so "own" is enforced before the gate is asked.
 """
@@ -78,6 +82,12 @@ dpo          legal_request    *:R
 dpo          record_keeping   *:M
 committee_member owners_assembly name:M rooms:M
 owner        rights_request   *:R
+partner      delivery         name:R rooms:R
+partner      repair           name:R rooms:R contact_name:M
+partner      renovation       name:R rooms:R
+partner      parking          name:R rooms:R plate:R vehicle_brand:R vehicle_colour:R
+partner      record_keeping   *:R
+dpo          breach_notice    name:M phone:R rooms:M
 operator     record_keeping   *:R
 operator     billing          *:M
 operator     repair           *:M

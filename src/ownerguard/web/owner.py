@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from ..api.deps import client_of
-from ..domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION, consent_items
+from ..domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
 from ..domain.fields import CATALOGUE
 from ..domain.staff import ROLES
 from ..services import clock, owner_auth, owner_portal
@@ -37,7 +37,7 @@ from ..store.uow import UnitOfWork
 from ..vault.audit import AuditWriteFailed
 from .i18n import OWNER_FLASH, STRINGS, Translator
 from .owner_session import (LOGIN_COOKIE, PREFIX, SESSION_COOKIE, clear_login_cookie,
-                            clear_session_cookie, cookie, csrf_for, csrf_ok, end_session,
+                            clear_session_cookie, cookie, csrf_for, csrf_ok,
                             new_login_token, set_login_cookie, set_session_cookie)
 from .render import CSRF_HEADER, finish, lang_of, render
 
@@ -305,7 +305,7 @@ def login(request: Request, phone: str = Form(""), code: str = Form(""),
 @router.post("/logout")
 def logout(request: Request, csrf: str | None = Form(None)) -> Response:
     with owner(request, post=True, csrf=csrf) as o:
-        end_session(o.unit, o.session)
+        owner_auth.logout(_rt(request), o.unit, o.session, client=client_of(request))
         o.unit.commit()
     return _to_login(request, "ow_signed_out")
 
@@ -401,7 +401,18 @@ def _feed(o: Owner) -> list[dict]:
 @router.get("/access")
 def access_feed(request: Request) -> Response:
     with owner(request) as o:
-        return o.done(o.page("access.html", entries=_feed(o), shown=FEED_SHOWN))
+        from ..services import incidents as incidents_svc
+        from ..services import shares as shares_svc
+        from ..vault.policy import AccessContext
+
+        ctx = AccessContext(actor=o.session.actor, role="owner", company_id="",
+                            purpose="rights_request", scope=None, certified=True,
+                            client=o.client)
+        # Provisions to third parties (L5, L10) and breach notices (L21) sit above the feed.
+        return o.done(o.page(
+            "access.html", entries=_feed(o), shown=FEED_SHOWN,
+            provisions=shares_svc.provisions_for(o.unit, list(o.mine())),
+            notices=incidents_svc.for_owner(o.rt, o.unit, list(o.mine()), ctx)))
 
 
 @router.post("/access/flag")
@@ -451,8 +462,9 @@ def _consent_view(o: Owner) -> list[dict]:
     for pid in mine:
         state = consent_svc.current(o.unit, pid)
         items = []
-        for i in consent_items():
-            en = t.lang == "en"
+        for i in consent_svc.items_for(o.unit, mine[pid]):
+            # Recipients (L5) are the company's partners: their names have no translation.
+            en = t.lang == "en" and i.kind != "recipient"
             if i.kind == "purpose":
                 label = t.purpose(i.target)
                 explanation = t("ow_consent_purpose_expl", label=label) if en else \
@@ -502,11 +514,11 @@ def change_consent(request: Request, person_id: str = Form(""), kind: str = Form
         except consent_svc.ConsentError as exc:
             o.unit.commit()         # nothing was written; keeps the session's last-seen time
             return _consent_page(o, status=422, error=user_error(o.lang, exc))
-        item = next((i for i in consent_items() if (i.kind, i.target) == (r.kind, r.target)),
-                    None)
+        item = next((i for i in consent_svc.items_for(o.unit, mine[person_id])
+                     if (i.kind, i.target) == (r.kind, r.target)), None)
         label = (o.t.purpose(r.target) if r.kind == "purpose"
-                 else _label(o.t, "ow_consent_", r.target)) if o.lang == "en" else \
-            (item.label_zh if item else r.target)
+                 else _label(o.t, "ow_consent_", r.target)) \
+            if o.lang == "en" and r.kind != "recipient" else (item.label_zh if item else r.target)
         receipt = {"label": label, "granted": r.granted, "at": local_time(r.at),
                    "receipt": r.receipt}
         return o.done(_consent_page(o, receipt=receipt))

@@ -17,11 +17,7 @@ import secrets
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import delete
-
 from ..services import owner_auth
-from ..store.tables import owner_sessions
-from ..store.uow import UnitOfWork
 from .render import is_https
 
 PREFIX = "/owner"
@@ -70,10 +66,3 @@ def clear_session_cookie(request: Request, response: Response) -> None:
                            secure=is_https(request))
 
 
-def end_session(uow: UnitOfWork, session: owner_auth.OwnerSession) -> None:
-    """Sign out: the session row goes, so the token is useless even if it was copied.
-
-    ``services.owner_auth`` has no ``logout`` yet; this delete belongs there and moves when it
-    gets one."""
-    th = hashlib.sha256(session.token.encode()).hexdigest()
-    uow.conn.execute(delete(owner_sessions).where(owner_sessions.c.token_hash == th))

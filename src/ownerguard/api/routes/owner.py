@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION, consent_items
+from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
 from ...services import consent as consent_svc
 from ...services import dossier as dossier_svc
 from ...services import inquiries as inquiries_svc
@@ -101,11 +101,11 @@ def get_consents(request: Request, session: owner_auth.OwnerSession = Depends(cu
                  unit: UnitOfWork = Depends(uow)) -> dict:
     """The privacy notice in force and, per person of mine — and per child under 14 I am the
     guardian of — what has been consented to."""
-    items = consent_items()
     wards = consent_svc.wards(runtime(request), unit, session)
     out = []
-    for (_company, pid), guardian in [(p, False) for p in session.persons] + \
+    for (company, pid), guardian in [(p, False) for p in session.persons] + \
             [(w, True) for w in wards]:
+        items = consent_svc.items_for(unit, company)
         state = consent_svc.current(unit, pid)
         out.append({"person_id": pid, "as_guardian": guardian, "items": [
             {"kind": i.kind, "target": i.target, "label": i.label_zh,
@@ -249,3 +249,29 @@ def dossier(inquiry_id: str, request: Request,
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store"})
+
+
+@router.get("/me/provisions")
+def my_provisions(session: owner_auth.OwnerSession = Depends(current_owner),
+                  unit: UnitOfWork = Depends(uow)) -> dict:
+    """Every time my data was provided to a third party: to whom, for what, which fields,
+    when (L5, L10)."""
+    from ...services import shares as shares_svc
+
+    return {"provisions": shares_svc.provisions_for(unit, session.person_ids)}
+
+
+@router.get("/me/notices")
+def my_notices(request: Request, session: owner_auth.OwnerSession = Depends(current_owner),
+               unit: UnitOfWork = Depends(uow)) -> dict:
+    """Security incident notices that concern me (L21): what leaked, why, the possible harm,
+    what was done, what I can do, whom to contact."""
+    from ...services import incidents as incidents_svc
+    from ...vault.policy import AccessContext
+
+    ctx = AccessContext(actor=session.actor, role="owner", company_id="",
+                        purpose="rights_request", scope=None, certified=True,
+                        client=client_of(request))
+    out = incidents_svc.for_owner(runtime(request), unit, session.person_ids, ctx)
+    unit.commit()
+    return {"notices": out}

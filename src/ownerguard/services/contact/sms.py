@@ -43,6 +43,9 @@ TEMPLATES: dict[str, str] = {
     "repair_visit": "【{company}】您的报修单{work_order}维修师傅将于{time}上门，如有疑问请回拨{callback}。",
     "callback_request": "【{company}】物业工作人员需要就事项{work_order}与您联系，请回电{callback}。",
     "otp": "您的验证码为{code}，5分钟内有效。",
+    # PIPL 57 (L21): the details are in the owner portal, where the owner signs in.
+    "breach_notice": "【{company}】个人信息安全事件通知（{incident}）：您的部分个人信息可能被泄露。"
+                     "事件详情、可能的影响和您可以采取的措施请登录业主门户查看，咨询电话{callback}。",
 }
 
 # Vendors cap a template variable's length; a long value is also a sign that something other

@@ -1,0 +1,36 @@
+"""The compliance self-audit report for the DPO (L23): PDF, HTML (the console links it) or
+JSON."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from ...services import clock, compliance_report
+from ...services.staff import StaffRecord
+from ...store.uow import UnitOfWork
+from ..deps import error, require_role, runtime, uow
+
+router = APIRouter(prefix="/api/v1/reports", tags=["oversight"])
+MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+         "json": "application/json"}
+
+
+@router.get("/compliance", response_class=Response)
+def compliance(request: Request, start: date | None = None, end: date | None = None,
+               format: str = "pdf", who: StaffRecord = Depends(require_role("dpo")),
+               unit: UnitOfWork = Depends(uow)) -> Response:
+    """``?start=&end=`` (default: the last 90 days) ``&format=pdf|html|json``."""
+    if format not in MEDIA:
+        raise error(422, "bad_format", "格式应为 pdf、html 或 json", "format is pdf, html or json")
+    end = end or clock.now().astimezone(clock.LOCAL).date()
+    start = start or end - timedelta(days=90)
+    if end < start:
+        raise error(422, "bad_dates", "结束日期早于开始日期", "end before start")
+    data = compliance_report.build(runtime(request), unit, who.company_id, start, end, format)
+    headers = {"Cache-Control": "no-store"}
+    if format == "pdf":
+        headers["Content-Disposition"] = f'attachment; filename="compliance-{start}-{end}.pdf"'
+    return Response(data, media_type=MEDIA[format], headers=headers)
