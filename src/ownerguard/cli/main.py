@@ -19,6 +19,7 @@ from ..services.registry import DEFAULT_COMPANY, find_community
 from ..vault.audit_verify import verify as verify_audit
 from ..vault.gate import PersonNotFound
 from ..vault.policy import REASONS
+from .backup import backup_app
 from .leak import leak_app
 from .report import report_app
 from .checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
@@ -40,6 +41,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+app.add_typer(backup_app, name="backup")
 app.add_typer(leak_app, name="leak")
 app.add_typer(report_app, name="report")
 app.add_typer(checkpoint_app, name="checkpoint")

@@ -12,6 +12,7 @@ from ..store.uow import UnitOfWork
 from ..vault.audit import AuditEvent
 from ..vault.gate import PersonNotFound, PersonView
 from ..vault.policy import AccessContext
+from . import shred_ledger
 from .runtime import Runtime
 
 SEARCH_KINDS = ("phone", "id_number", "name", "room")
@@ -143,6 +144,8 @@ def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> N
         raise PersonNotFound(f"no person with id {person_id}")
     communities = sorted(r.community_id for r in conn.execute(
         select(residencies.c.community_id).where(residencies.c.person_id == person_id)))
+    # On disk before anything is deleted, so no restored copy can bring the key back.
+    shred_ledger.record_intent(rt, conn, person_id, ctx.company_id)
     conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
     conn.execute(delete(blind_index).where(blind_index.c.person_id == person_id))
     conn.execute(update(persons).where(persons.c.id == person_id).values(state="shredded"))

@@ -59,4 +59,8 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
     keys = DataKeys(master)
     policy = default_policy(settings)
     audit = AuditLog()
-    return Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))
+    rt = Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))
+    # Shreds recorded outside the database win over any older copy of it put back in place.
+    from .shred_ledger import on_open
+    on_open(rt)
+    return rt
