@@ -4,54 +4,29 @@ a stated purpose, and the DPO finds that access in the audit view. Screenshots a
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
+
 from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 
-from ownerguard.api.app import create_app
 from ownerguard.services import anomalies
 from ownerguard.services import staff as staff_svc
+from browser_support import launch, live_server, require_chromium
 from staff_world import PASSWORD, build_world
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium (.ci/run installs it)")
-    pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-microhei)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_chromium()
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(rt, monkeypatch):
     monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     world = build_world(rt)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port,
-                                       log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(rt) as base:
+        yield world, base
 
 
 def _otp(world, username: str) -> str:
@@ -76,9 +51,7 @@ def test_sign_in_search_reveal_and_dpo_sees_it(server):
     world, base = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking"])
+        browser = launch(pw)
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844},
                                        locale="zh-CN").new_page()

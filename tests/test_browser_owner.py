@@ -5,39 +5,22 @@ take it to the owners' committee. Screenshots go to ``tests/artifacts/browser-ow
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from ownerguard.api.app import create_app
 from ownerguard.services import anomalies
 from ownerguard.services import inquiries as inquiries_svc
 from ownerguard.services.contact.sms import list_outbox
+from browser_support import launch, live_server, require_chromium
 from staff_world import build_world
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser-owner"
 ALICE_PHONE = "13811112222"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium (.ci/run installs it)")
-    pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-microhei)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_chromium()
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -47,17 +30,8 @@ def server(rt, monkeypatch):
     # A steward reads Alice's record through the gate: her access feed has an entry.
     r = world.client.get(f"/api/v1/persons/{world.alice}", headers=world.as_("steward"))
     assert r.status_code == 200, r.text
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port,
-                                       log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(rt) as base:
+        yield world, base
 
 
 def _last_code(world) -> str:
@@ -86,9 +60,7 @@ def test_owner_journey_on_a_phone(server):
         shots.append(name)
 
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking"])
+        browser = launch(pw)
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844},
                                           locale="zh-CN", is_mobile=True, has_touch=True)

@@ -475,12 +475,14 @@ def jobs_list() -> None:
 def bench(rows: int = typer.Option(20000, help="导入行数 / rows to import"),
           http_seconds: float = typer.Option(5.0, help="每个 HTTP 压测的秒数，0 跳过 / "
                                                        "seconds per HTTP load, 0 to skip"),
+          leak_packages: int = typer.Option(1000, help="泄露溯源压测的共享包数，0 跳过 / "
+                                                        "recorded packages for the leak trace, 0 to skip"),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """基准测试 / run the benchmarks (ratios against a baseline from the same run)."""
     from ..services.bench import run_bench
 
     result = run_bench(rows=rows, log=None if as_json else console.print,
-                       http_seconds=http_seconds)
+                       http_seconds=http_seconds, leak_packages=leak_packages)
     print(json.dumps(result, ensure_ascii=False, indent=None if as_json else 1))
 
 

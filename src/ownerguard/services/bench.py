@@ -199,7 +199,7 @@ def _detection(seconds: float = 3.0) -> dict:
 
 
 def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None,
-              http_seconds: float = 5.0) -> dict:
+              http_seconds: float = 5.0, leak_packages: int = 1000) -> dict:
     say = log or (lambda _msg: None)
     with tempfile.TemporaryDirectory(prefix="ownerguard-bench-") as tmp:
         root = Path(tmp)
@@ -224,6 +224,16 @@ def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None,
             lookup_us = _dict_lookup_us()
             say("个人信息识别 PII detection …")
             detection = _detection()
+            leak = {}
+            if leak_packages > 0:
+                from ..tracing import bench as leak_bench
+
+                say(f"泄露溯源 leak tracing ({leak_packages} packages, 10,000-row leak) …")
+                leak_rt = _runtime(root, "leak")
+                try:
+                    leak = {"leak_trace": leak_bench.run(leak_rt, packages=leak_packages)}
+                finally:
+                    leak_rt.close()
         finally:
             plain_rt.close()
             secure_rt.close()
@@ -244,10 +254,11 @@ def run_bench(rows: int = 20_000, log: Callable[[str], None] | None = None,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **http,
         **detection,
+        **leak,
         "goals": {"import_rows_per_s": 30_000, "import_overhead_ratio_max": 2.5,
                   "reveal_per_s": 5_000, "audit_verify_per_s": 700_000,
                   "policy_decision_us_max": 10, "http_req_per_s": 1000, "http_p99_ms_max": 50,
                   "http_vs_baseline_max": 1.3, "detect_texts_per_s": 20_000,
                   "detect_speedup_vs_presidio": 15, "detect_f1_structured": 0.95,
-                  "detect_f1_names_addresses": 0.85},
+                  "detect_f1_names_addresses": 0.85, "leak_trace_seconds_max": 1.0},
     }
