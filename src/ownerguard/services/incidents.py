@@ -25,7 +25,6 @@ from ..domain.model import new_id
 from ..store.tables import (alerts, audit_log, companies, incident_actions, incident_persons,
                             incidents, notes, share_members)
 from ..store.uow import UnitOfWork
-from ..vault.audit import AuditEvent
 from ..vault.policy import AccessContext
 from . import clock, freetext, shares as shares_svc
 from .errors import UserError
@@ -126,7 +125,8 @@ def open_incident(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
     if affected:
         uow.conn.execute(insert(incident_persons), [
             {"incident_id": iid, "person_id": p, "fields": ",".join(what)} for p in affected])
-    _audit(rt, uow, company_id, actor, role, "incident_open", number, source)
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_open", reason=number, outcome=source)
     return get(uow, company_id, iid)
 
 
@@ -158,7 +158,8 @@ def assess(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
                                       {"description": description, **given},
                                       ensure_ascii=False))
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(note_id=note_id))
-    _audit(rt, uow, company_id, actor, role, "incident_assess", item.number, "stated")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_assess", reason=item.number, outcome="stated")
     return get(uow, company_id, item.id)
 
 
@@ -212,7 +213,8 @@ def notify_owners(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
             incident_persons.c.notified_at.is_(None)).values(notified_at=clock.now()))
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(
         status="notified", owners_notified_at=clock.now()))
-    _audit(rt, uow, company_id, actor, role, "incident_notify", item.number, f"sms:{sent}")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_notify", reason=item.number, outcome=f"sms:{sent}")
     return {"notified": len(pending), "sms": sent}
 
 
@@ -269,7 +271,8 @@ def regulator_report(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: st
     pdf = render.pdf(html)
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(
         regulator_report_at=clock.now()))
-    _audit(rt, uow, company_id, actor, role, "incident_report", item.number, "pdf")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_report", reason=item.number, outcome="pdf")
     return f"{item.number}-report.pdf", pdf
 
 
@@ -285,7 +288,8 @@ def add_action(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, rol
     uow.conn.execute(insert(incident_actions).values(
         id=aid, incident_id=item.id, at=clock.now(), actor=actor, kind="remediation",
         note_id=note_id))
-    _audit(rt, uow, company_id, actor, role, "incident_action", item.number, "added")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_action", reason=item.number, outcome="added")
     return aid
 
 
@@ -298,7 +302,8 @@ def complete_action(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str
         incident_actions.c.done_at.is_(None)).values(done_at=clock.now())).rowcount
     if not done:
         raise IncidentError("not_found", "没有这项未完成的整改措施", "no such open action")
-    _audit(rt, uow, company_id, actor, role, "incident_action", item.number, "done")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_action", reason=item.number, outcome="done")
 
 
 def actions(rt: Runtime, uow: UnitOfWork, company_id: str, incident_id: str) -> list[dict]:
@@ -333,7 +338,8 @@ def close(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: st
                                   kind="incident_summary", text=summary)
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(
         status="closed", closed_at=clock.now(), summary_note_id=note_id))
-    _audit(rt, uow, company_id, actor, role, "incident_close", item.number, "closed")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="incident_close", reason=item.number, outcome="closed")
     return get(uow, company_id, item.id)
 
 
@@ -341,8 +347,3 @@ def list_incidents(uow: UnitOfWork, company_id: str) -> list[Incident]:
     return [_row(r) for r in uow.conn.execute(select(incidents).where(
         incidents.c.company_id == company_id).order_by(incidents.c.opened_at.desc()))]
 
-
-def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, actor: str, role: str, action: str,
-           ref: str, outcome: str) -> None:
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
-        actor=actor, role=role, action=action, outcome=outcome[:20], reason=ref)])

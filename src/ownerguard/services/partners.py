@@ -25,7 +25,6 @@ from ..domain.model import new_id
 from ..domain.purposes import PURPOSES, LegalBasis
 from ..store.tables import agreements, impact_assessments, partners
 from ..store.uow import UnitOfWork
-from ..vault.audit import AuditEvent
 from ..vault.secrets import open_secret, seal_secret
 from . import alerts, clock, freetext
 from .errors import UserError
@@ -84,6 +83,14 @@ def _today() -> date:
     return clock.now().astimezone(clock.LOCAL).date()
 
 
+def _years_after(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _require_dpo(role: str) -> None:
     if role != "dpo":
         raise PartnerError("role_not_permitted", "只有个人信息保护负责人可以管理合作方、协议和影响评估",
@@ -111,7 +118,8 @@ def register(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role:
     uow.conn.execute(insert(partners).values(
         id=pid, company_id=company_id, name=name, kind=kind, relationship=relationship,
         contact_ct=contact_ct, status="active", created_at=clock.now(), created_by=actor))
-    _audit(rt, uow, company_id, actor, role, "partner_register", pid, "registered")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="partner_register", reason=pid, outcome="registered")
     return get(uow, company_id, pid)
 
 
@@ -173,7 +181,8 @@ def add_agreement(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
         deletion_duty=deletion_duty.strip()[:400], sub_entrusting=sub_entrusting,
         signed_on=signed_on, expires_on=expires_on, document_sha256=document_sha256,
         created_at=clock.now(), created_by=actor))
-    _audit(rt, uow, company_id, actor, role, "agreement_add", aid, "recorded")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="agreement_add", reason=aid, outcome="recorded")
     return _agreement(uow.conn.execute(select(agreements).where(agreements.c.id == aid)).one())
 
 
@@ -214,9 +223,9 @@ def assess(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
         id=iid, company_id=company_id, partner_id=partner.id, purpose=purpose,
         fields=",".join(fields), note_id=note_id,
         conclusion="acceptable" if acceptable else "not_acceptable", assessed_by=actor,
-        assessed_at=now, keep_until=_today().replace(year=_today().year + ASSESSMENT_KEEP_YEARS)))
-    _audit(rt, uow, company_id, actor, role, "impact_assessment", iid,
-           "acceptable" if acceptable else "not_acceptable")
+        assessed_at=now, keep_until=_years_after(_today(), ASSESSMENT_KEEP_YEARS)))
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role, action="impact_assessment",
+                    reason=iid, outcome="acceptable" if acceptable else "not_acceptable")
     return iid
 
 
@@ -267,8 +276,3 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> int:
                          .values(expiry_alerted_at=clock.now()))
     return len(rows)
 
-
-def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, actor: str, role: str, action: str,
-           ref: str, outcome: str) -> None:
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
-        actor=actor, role=role, action=action, outcome=outcome[:20], reason=ref)])

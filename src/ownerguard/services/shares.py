@@ -37,7 +37,6 @@ from ..domain.purposes import PURPOSES, LegalBasis
 from ..store.tables import (buildings, communities, companies, partners, persons, residencies,
                             rooms, share_canaries, share_members, shares, units)
 from ..store.uow import UnitOfWork
-from ..vault.audit import AuditEvent
 from ..vault.blind import normalise
 from ..vault.gate import RECIPIENT_PREFIX
 from ..vault.policy import AccessContext, Level
@@ -131,7 +130,8 @@ def request(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: 
         purpose=purpose, fields=",".join(fields), clear_fields=",".join(clear_fields),
         status="requested", requested_by=actor, requested_at=now,
         expires_at=min(now + timedelta(days=days), end_of_agreement)))
-    _audit(rt, uow, company_id, actor, role, "share_request", number, "requested")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="share_request", reason=number, outcome="requested")
     return get(uow, company_id, sid)
 
 
@@ -153,15 +153,15 @@ def _check(rt: Runtime, uow: UnitOfWork, partner, purpose: str, fields: list[str
     needless = [f for f in fields if purpose not in CATALOGUE[f].purposes
                 or (f != PHONE and rt.policy.level("partner", purpose, f) is Level.HIDDEN)]
     if needless:
-        raise ShareError("field_not_needed",
-                         f"“{spec.label_zh}”不需要：{'、'.join(CATALOGUE[f].label_zh for f in needless)}（最小必要，L2）",
+        names = "、".join(CATALOGUE[f].label_zh for f in needless)
+        raise ShareError("field_not_needed", f"“{spec.label_zh}”不需要：{names}（最小必要，L2）",
                          "fields not needed for the purpose (L2)")
     not_clear = [f for f in clear_fields if f not in fields or f == PHONE
                  or rt.policy.level("partner", purpose, f) is not Level.REVEAL]
     if not_clear:
-        raise ShareError("clear_not_permitted",
-                         f"以下字段只能脱敏提供：{'、'.join(CATALOGUE[f].label_zh if f in CATALOGUE else f for f in not_clear)}"
-                         "（电话一律以隐私号代替）", "those fields can only go masked")
+        names = "、".join(CATALOGUE[f].label_zh if f in CATALOGUE else f for f in not_clear)
+        raise ShareError("clear_not_permitted", f"以下字段只能脱敏提供：{names}（电话一律以隐私号代替）",
+                         "those fields can only go masked")
     agreements = partners_svc.agreements_of(uow, partner.id)
     if not agreements:
         raise ShareError("no_agreement", "与该合作方没有签订协议，不能共享（L19、L5）",
@@ -205,7 +205,8 @@ def decide(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     if not approve:
         uow.conn.execute(update(shares).where(shares.c.id == share.id).values(
             status="rejected", decided_by=actor, decided_at=now, decision_note_id=note_id))
-        _audit(rt, uow, company_id, actor, role, "share_decide", share.number, "rejected")
+        rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                        action="share_decide", reason=share.number, outcome="rejected")
         return get(uow, company_id, share.id)
     partner = partners_svc.get(uow, company_id, share.partner_id)
     # The agreement or the assessment may have lapsed since the request.
@@ -222,7 +223,8 @@ def decide(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
         persons_count=len(members), canaries_count=n_canaries,
         seed_ct=seal_secret(rt.keys, uow.conn, company_id, "shares", "seed_ct", share.id,
                             seed.hex())))
-    _audit(rt, uow, company_id, actor, role, "share_decide", share.number, "approved")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="share_decide", reason=share.number, outcome="approved")
     return get(uow, company_id, share.id)
 
 
@@ -364,7 +366,8 @@ def package(rt: Runtime, uow: UnitOfWork, share: Share, *, via: str, client: str
     uow.conn.execute(update(shares).where(shares.c.id == share.id).values(
         downloads=shares.c.downloads + 1,
         delivered_at=func.coalesce(shares.c.delivered_at, now)))
-    _audit(rt, uow, share.company_id, ctx.actor, "partner", "share_deliver", share.number, via)
+    rt.audit.record(uow.conn, share.company_id, actor=ctx.actor, role="partner",
+                    action="share_deliver", reason=share.number, outcome=via)
     return [(f, CATALOGUE[f].label_zh) for f in share.fields], [r for _, r in rows]
 
 
@@ -426,7 +429,8 @@ def issue_api_key(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
     token = "ogp_" + secrets.token_urlsafe(32)
     uow.conn.execute(update(shares).where(shares.c.id == share.id).values(
         api_key_hash=hashlib.sha256(token.encode()).hexdigest()))
-    _audit(rt, uow, company_id, actor, role, "share_key", share.number, "issued")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="share_key", reason=share.number, outcome="issued")
     return token
 
 
@@ -454,7 +458,8 @@ def revoke(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="share_revocation", text=reason)
     _end(uow, share, "revoked", note_id)
-    _audit(rt, uow, company_id, actor, role, "share_revoke", share.number, "revoked")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="share_revoke", reason=share.number, outcome="revoked")
     return get(uow, company_id, share.id)
 
 
@@ -487,7 +492,8 @@ def confirm_deletion(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: st
                                   kind="share_deletion", text=note)
     uow.conn.execute(update(shares).where(shares.c.id == share.id).values(
         deletion_confirmed_at=clock.now(), deletion_note_id=note_id))
-    _audit(rt, uow, company_id, actor, role, "share_deleted", share.number, "confirmed")
+    rt.audit.record(uow.conn, company_id, actor=actor, role=role,
+                    action="share_deleted", reason=share.number, outcome="confirmed")
     return get(uow, company_id, share.id)
 
 
@@ -498,8 +504,8 @@ def sweep(rt: Runtime, uow: UnitOfWork) -> int:
         shares.c.status == "approved", shares.c.expires_at <= now))]
     for share in due:
         _end(uow, share, "expired")
-        _audit(rt, uow, share.company_id, "system", "system", "share_expire", share.number,
-               "expired")
+        rt.audit.record(uow.conn, share.company_id, actor="system", role="system",
+                        action="share_expire", reason=share.number, outcome="expired")
     return len(due)
 
 
@@ -526,8 +532,3 @@ def provisions_for(uow: UnitOfWork, person_ids: list[str]) -> list[dict]:
              .isoformat(timespec="seconds"),
              "status": r.status} for r in rows]
 
-
-def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, actor: str, role: str, action: str,
-           ref: str, outcome: str) -> None:
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
-        actor=actor, role=role, action=action, outcome=outcome[:20], reason=ref)])

@@ -85,6 +85,14 @@ def _check(event: AuditEvent) -> None:
 
 
 class AuditLog:
+    def record(self, conn: Connection, company_id: str, *, actor: str, role: str, action: str,
+               reason: str = "", outcome: str = "", subject: str = "") -> None:
+        """One event on the company's own chain — for acts that concern the company rather
+        than a community (partners, shares, incidents). ``outcome`` is a short code."""
+        self.append(conn, f"company:{company_id}", company_id, [AuditEvent(
+            actor=actor, role=role, action=action, subject=subject, outcome=outcome[:20],
+            reason=reason[:200])])
+
     def append(self, conn: Connection, chain: str, company_id: str,
                events: Iterable[AuditEvent]) -> list[int]:
         """Append ``events`` to ``chain`` in the caller's transaction; returns their seqs.
