@@ -163,7 +163,8 @@ def world(rt) -> World:
         for r in conn.execute(select(blind_index.c.person_id, blind_index.c.digest)
                               .where(blind_index.c.kind == "name")):
             people[r.person_id] = by_digest[bytes(r.digest)]
-        pids = sorted(people)
+        # Ordered by name, not by (random) person id: the same packages in every run.
+        pids = sorted(people, key=lambda p: people[p])
         now = datetime.now(UTC)
         partner_ids, agreement_ids = {}, {}
         for pname, kind in (("快递驿站", "courier"), ("装修公司", "decoration"),
