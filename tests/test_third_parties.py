@@ -130,6 +130,15 @@ def test_fields_outside_the_agreement_or_the_purpose_are_refused(world):
     assert r.status_code == 422 and r.json()["detail"]["code"] == "no_legal_basis"   # L24
 
 
+def test_a_manager_shares_only_within_scope(world):
+    pid = _partner(world)
+    for community in (None, "00000000-0000-4000-8000-000000000000"):
+        r = world.client.post("/api/v1/shares", headers=world.as_("manager"), json={
+            "partner_id": pid, "purpose": "delivery", "fields": ["name", "rooms"],
+            "community_id": community})
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "out_of_scope"
+
+
 def test_only_the_dpo_runs_the_registry_and_four_eyes_approve(world):
     r = world.client.post("/api/v1/partners", headers=world.as_("manager"), json={
         "name": "x", "kind": "courier", "relationship": "provision"})

@@ -108,10 +108,17 @@ def list_shares(uow: UnitOfWork, company_id: str) -> list[Share]:
 
 def request(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: str,
             partner_id: str, purpose: str, fields: list[str], clear_fields: list[str] = (),
-            community_id: str | None = None, days: int = DEFAULT_DAYS) -> Share:
+            community_id: str | None = None, days: int = DEFAULT_DAYS,
+            scope: frozenset[tuple[str, str | None]] | None = None) -> Share:
+    """``scope`` is the requester's (community, building) pairs; ``None`` means the whole
+    company (the DPO). A manager shares only a community they are responsible for."""
     if role not in REQUESTER_ROLES:
         raise ShareError("role_not_permitted", "只有项目经理或个人信息保护负责人可以申请对外共享",
                          "only a manager or the DPO requests a share")
+    if scope is not None and (community_id is None
+                              or community_id not in {c for c, _ in scope}):
+        raise ShareError("out_of_scope", "只能为您负责的小区申请共享，请指明小区",
+                         "name a community within your scope")
     partner = partners_svc.get(uow, company_id, partner_id)
     fields = list(dict.fromkeys(fields))
     clear_fields = list(dict.fromkeys(clear_fields))

@@ -29,7 +29,7 @@ REFUSED = {"no_agreement", "agreement_expired", "purpose_not_in_agreement",
 
 def _fail(exc: UserError):
     status = 404 if exc.code == "not_found" else 403 if exc.code in (
-        "role_not_permitted", "not_requester", "bad_key") else 409 if exc.code in CONFLICT \
+        "role_not_permitted", "not_requester", "bad_key", "out_of_scope") else 409 if exc.code in CONFLICT \
         else 422
     if exc.code in REFUSED:
         status = 409
@@ -152,7 +152,8 @@ def request_share(body: ShareIn, request: Request, who: StaffRecord = Depends(DP
     """Ask to share. Refused at once — with what to fix — without a live agreement covering the
     purpose and fields, or without an acceptable impact assessment."""
     try:
-        s = shares_svc.request(runtime(request), unit, **_who(who), **body.model_dump())
+        s = shares_svc.request(runtime(request), unit, **_who(who), **body.model_dump(),
+                               scope=None if who.role == "dpo" else who.scope)
     except UserError as exc:
         unit.rollback()
         raise _fail(exc) from None
