@@ -11,13 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
-from .. import __version__
-from ..services.runtime import Runtime
-from ..vault.audit import AuditWriteFailed
-from .routes import (admin, auth, inquiries, notices, oversight, owner, persons, reports,
+from ownerguard import __version__
+from ownerguard.services.runtime import Runtime
+from ownerguard.vault.audit import AuditWriteFailed
+from ownerguard.api.routes import (admin, auth, inquiries, notices, oversight, owner, persons, reports,
                      sharing, third_parties, training, work_items)
-from .routes import rights as rights_routes
-from .routes import residencies as residencies_routes
+from ownerguard.api.routes import rights as rights_routes
+from ownerguard.api.routes import residencies as residencies_routes
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -80,7 +80,7 @@ def create_app(rt: Runtime) -> FastAPI:
         app.include_router(module.router)
     app.include_router(rights_routes.router)
     app.include_router(residencies_routes.router)
-    from ..web import install
+    from ownerguard.web import install
 
     install(app)
     return app

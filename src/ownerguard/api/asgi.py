@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..services.runtime import open_runtime
-from .app import create_app
+from ownerguard.services.runtime import open_runtime
+from ownerguard.api.app import create_app
 
 app = create_app(open_runtime())

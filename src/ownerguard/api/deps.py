@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 from fastapi import Depends, HTTPException, Request
 
-from ..services import auth as auth_svc
-from ..services.runtime import Runtime
-from ..services.staff import StaffRecord
-from ..store.uow import UnitOfWork
-from ..vault.policy import REASONS
+from ownerguard.services.staff_access import auth as auth_svc
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.policy import REASONS
 
 SESSION_COOKIE = "og_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .context import actor_name, console, err, fail, interactive, runtime
+from ownerguard.cli.context import actor_name, console, err, fail, interactive, runtime
 
 backup_app = typer.Typer(help="备份与恢复 / backups: create, verify, restore",
                          no_args_is_help=True)
@@ -44,7 +44,7 @@ class _Bar:
 def backup_create(out: Path = typer.Option(..., "--out", help="备份文件路径 / archive path")
                   ) -> None:
     """在线生成一致的备份（不含主密钥）/ write a consistent online backup (no master key)."""
-    from ..services.backup import BackupError, create_backup
+    from ownerguard.services.lifecycle.backup import BackupError, create_backup
 
     with runtime() as rt, _Bar() as bar:
         try:
@@ -66,9 +66,9 @@ def backup_verify(path: Path = typer.Argument(..., exists=True, dir_okay=False, 
                                               help="备份文件 / archive"),
                   as_json: bool = typer.Option(False, "--json")) -> None:
     """校验备份：文件哈希、清单、数据库、主密钥、审计链 / check an archive (exit 1 on a finding)."""
-    from ..config import load_settings
-    from ..services.backup import verify_backup
-    from ..vault.keys import load_master_key
+    from ownerguard.config import load_settings
+    from ownerguard.services.lifecycle.backup import verify_backup
+    from ownerguard.vault.keys import load_master_key
 
     settings = load_settings()
     try:
@@ -100,8 +100,8 @@ def backup_restore(path: Path = typer.Argument(..., exists=True, dir_okay=False,
                                             help="确认覆盖现有数据 / confirm replacing data")
                    ) -> None:
     """从备份恢复，校验审计链并重放删除台账 / restore, check the audit log, re-apply shreds."""
-    from ..services.backup import BackupError, NeedsConfirmation, restore_backup
-    from ..services.shred_ledger import ShredLedgerError
+    from ownerguard.services.lifecycle.backup import BackupError, NeedsConfirmation, restore_backup
+    from ownerguard.services.lifecycle.shred_ledger import ShredLedgerError
 
     with runtime() as rt, _Bar() as bar:
         try:

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .context import actor_name, console, fail, runtime
+from ownerguard.cli.context import actor_name, console, fail, runtime
 
 checkpoint_app = typer.Typer(help="审计检查点（交业委会保管）/ signed audit checkpoints for the "
                              "owners' committee", no_args_is_help=True)
@@ -22,7 +22,7 @@ def checkpoint_create(
         qr: Optional[Path] = typer.Option(None, "--qr", help="二维码 .png 或 .svg / QR code")
 ) -> None:
     """签署当前审计链头 / sign the current audit chain heads."""
-    from ..services import checkpoints as svc
+    from ownerguard.services.lifecycle import checkpoints as svc
 
     if qr is not None and qr.suffix.lower() not in (".png", ".svg"):
         raise fail("二维码文件须以 .png 或 .svg 结尾", "the QR file must end in .png or .svg")
@@ -34,7 +34,7 @@ def checkpoint_create(
         uow.commit()
     svc.write_private(out, json.dumps(cp, indent=1).encode())
     form = svc.write_qr(cp, qr) if qr is not None else None
-    from ..vault.checkpoint import fingerprint
+    from ownerguard.vault.checkpoint import fingerprint
 
     console.print(f"[green]检查点已签署 checkpoint signed[/]: {out} — {cp['created_at']}, "
                   f"{len(cp['chains'])} 条链 chains, {cp['entries']} 条记录 entries, "
@@ -48,7 +48,7 @@ def checkpoint_create(
 @checkpoint_app.command("list")
 def checkpoint_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出本机保存的检查点 / checkpoints kept in the home."""
-    from ..services.checkpoints import list_checkpoints
+    from ownerguard.services.lifecycle.checkpoints import list_checkpoints
 
     with runtime() as rt:
         rows = list_checkpoints(rt)
@@ -65,7 +65,7 @@ def checkpoint_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @checkpoint_app.command("public-key")
 def checkpoint_public_key(as_json: bool = typer.Option(False, "--json")) -> None:
     """打印签名公钥与指纹，供业委会一次性记录 / the public key and fingerprint to record once."""
-    from ..services.checkpoints import identity
+    from ownerguard.services.lifecycle.checkpoints import identity
 
     with runtime() as rt, rt.uow() as uow:
         ident = identity(rt, uow.conn)
@@ -83,7 +83,7 @@ def audit_export(out: Path = typer.Option(..., "--out", help="导出文件 .json
                      None, "--chain", help="只导出这些链（小区编号）/ only these chains")) -> None:
     """导出审计日志供独立校验（JSON lines，0600）/ export the audit log for the standalone
     verifier."""
-    from ..services.checkpoints import export_log
+    from ownerguard.services.lifecycle.checkpoints import export_log
 
     with runtime() as rt, rt.uow() as uow:
         summary = export_log(rt, uow, out, chains=chain or None, actor=actor_name())
@@ -96,8 +96,8 @@ def audit_export(out: Path = typer.Option(..., "--out", help="导出文件 .json
 def verify_with_checkpoint(path: Path, as_json: bool) -> None:
     """`ownerguard audit verify --checkpoint FILE`: exit 0 with a summary, 1 naming the chain
     and seq where the log no longer matches (or the checkpoint is forged)."""
-    from ..services.checkpoints import identity
-    from ..vault.checkpoint import CheckpointProblem, verify_checkpoint
+    from ownerguard.services.lifecycle.checkpoints import identity
+    from ownerguard.vault.checkpoint import CheckpointProblem, verify_checkpoint
 
     try:
         cp = json.loads(path.read_text(encoding="utf-8"))

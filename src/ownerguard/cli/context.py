@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from ..services.registry import list_communities
-from ..services.runtime import Runtime, open_runtime
-from ..vault.policy import ALL_COMMUNITIES, AccessContext
+from ownerguard.services.registry.communities import list_communities
+from ownerguard.services.runtime import Runtime, open_runtime
+from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
 
 console = Console()
 err = Console(stderr=True)

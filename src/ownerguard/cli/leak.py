@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .context import actor_name, console, fail, runtime
+from ownerguard.cli.context import actor_name, console, fail, runtime
 
 leak_app = typer.Typer(help="泄露溯源 / leak attribution", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False,
           as_json: bool = typer.Option(False, "--json"),
           limit: int = typer.Option(10, min=1, max=100)) -> None:
     """按隐私号、哨兵住户、指纹和字段组合排出嫌疑来源 / rank the packages a leak came from."""
-    from ..services import leaks
+    from ownerguard.services.sharing import leaks
 
     with runtime() as rt, rt.uow() as uow:
         try:
@@ -44,8 +44,8 @@ def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False,
 @leak_app.command("alias")
 def alias(phone: str, company: Optional[str] = typer.Option(None)) -> None:
     """来电/短信号码是否为某个共享包的隐私号 / is this number one of our share aliases?"""
-    from ..services import leaks
-    from .context import operator_context
+    from ownerguard.services.sharing import leaks
+    from ownerguard.cli.context import operator_context
 
     with runtime() as rt:
         ctx = operator_context(rt, company, None)
@@ -63,7 +63,7 @@ def received(person_id: str, fields: str = typer.Option("name,rooms",
                                                         help="对方掌握的字段 / fields they knew")
              ) -> None:
     """“他们知道我的姓名和房号”：列出收到过这些字段的所有接收方 / who ever received them."""
-    from ..tracing.attribute import who_received
+    from ownerguard.services.sharing.tracing.attribute import who_received
 
     wanted = {f.strip() for f in fields.split(",") if f.strip()}
     with runtime() as rt, rt.uow(read_only=True) as uow:

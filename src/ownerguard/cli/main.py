@@ -12,22 +12,22 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..domain.fields import CATALOGUE
-from ..domain.purposes import PURPOSES
-from ..services import persons as persons_svc
-from ..services.registry import DEFAULT_COMPANY, find_community
-from ..vault.audit_verify import verify as verify_audit
-from ..vault.gate import PersonNotFound
-from ..vault.policy import REASONS
-from .backup import backup_app
-from .leak import leak_app
-from .report import report_app
-from .checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
-from .doctor import doctor as doctor_command
-from .retention import keys_rotate_persons, residents_app, retention_app
-from .scan import scan as scan_command
-from .staff import export_app, staff_app
-from .context import actor_name, console, fail, interactive, operator_context, runtime
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.services.registry import persons as persons_svc
+from ownerguard.services.registry.communities import DEFAULT_COMPANY, find_community
+from ownerguard.vault.audit_verify import verify as verify_audit
+from ownerguard.vault.gate import PersonNotFound
+from ownerguard.vault.policy import REASONS
+from ownerguard.cli.backup import backup_app
+from ownerguard.cli.leak import leak_app
+from ownerguard.cli.report import report_app
+from ownerguard.cli.checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
+from ownerguard.cli.doctor import doctor as doctor_command
+from ownerguard.cli.retention import keys_rotate_persons, residents_app, retention_app
+from ownerguard.cli.scan import scan as scan_command
+from ownerguard.cli.staff import export_app, staff_app
+from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
 
 app = typer.Typer(help="业主信息卫士 OwnerGuard — owners' personal data behind one audited gate.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -58,8 +58,8 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("list")
 def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出开发发件箱中的短信（号码已脱敏）/ messages in the development outbox (masked)."""
-    from ..config import load_settings
-    from ..services.contact.sms import list_outbox
+    from ownerguard.config import load_settings
+    from ownerguard.adapters.contact.sms import list_outbox
 
     records = list_outbox(load_settings().home / "outbox")
     if as_json:
@@ -90,7 +90,7 @@ def _progress() -> Progress:
 def init(demo: bool = typer.Option(False, help="同时生成演示小区 / also create a demo community"),
          rooms: int = typer.Option(300, help="演示小区房屋数 / demo rooms")) -> None:
     """初始化数据目录、主密钥与数据库 / create the home, master key and database."""
-    from ..services.home import init_home
+    from ownerguard.services.home import init_home
 
     try:
         result = init_home()
@@ -103,7 +103,7 @@ def init(demo: bool = typer.Option(False, help="同时生成演示小区 / also 
                       "[dim]master key created (0600). Back it up offline: without it nothing "
                       "can be recovered.[/]")
     if demo:
-        from ..services.registry import list_communities
+        from ownerguard.services.registry.communities import list_communities
 
         with runtime() as rt, rt.uow(read_only=True) as uow:
             existing = list_communities(uow)
@@ -117,8 +117,8 @@ def init(demo: bool = typer.Option(False, help="同时生成演示小区 / also 
 @app.command()
 def migrate() -> None:
     """升级数据库结构 / apply pending schema migrations."""
-    from ..config import load_settings
-    from ..services.home import migrate_database
+    from ownerguard.config import load_settings
+    from ownerguard.services.home import migrate_database
 
     migrate_database(load_settings())
     console.print("数据库结构已是最新 / schema up to date")
@@ -133,7 +133,7 @@ def demo(rooms: int = typer.Option(300, help="房屋数 / rooms"),
 
 
 def _demo(*, rooms: int, community: str | None, seed: int) -> None:
-    from ..services.demo import create_demo
+    from ownerguard.services.registry.demo import create_demo
 
     with runtime() as rt, _progress() as bar:
         task = bar.add_task("生成演示数据 demo", total=None)
@@ -147,7 +147,7 @@ def _demo(*, rooms: int, community: str | None, seed: int) -> None:
 
 
 def _print_demo_logins(logins) -> None:
-    from ..services.demo import DEMO_PASSWORD
+    from ownerguard.services.registry.demo import DEMO_PASSWORD
 
     if not logins:
         return
@@ -173,8 +173,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readab
                             "import valid rows and report the rest (default: all or nothing)"),
             ) -> None:
     """导入业主表（CSV/xlsx）/ import an owner sheet."""
-    from ..services.import_file import import_file
-    from ..services.sheet_reader import SheetError
+    from ownerguard.services.registry.import_sheet import import_file
+    from ownerguard.adapters.sheets import SheetError
 
     with runtime() as rt, _progress() as bar:
         tasks: dict[str, int] = {}
@@ -216,7 +216,7 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readab
 @app.command()
 def template(out: Path = typer.Argument(Path("ownerguard-导入模板.xlsx"))) -> None:
     """生成导入模板 / write the import template (xlsx)."""
-    from ..services.sheet_reader import write_template
+    from ownerguard.adapters.sheets import write_template
 
     write_template(out)
     console.print(f"模板 template: {out}")
@@ -352,7 +352,7 @@ def audit_verify(as_json: bool = typer.Option(False, "--json"),
 def audit_tail(n: int = typer.Option(20, "-n", help="条数 / entries"),
                as_json: bool = typer.Option(False, "--json")) -> None:
     """最近的审计记录 / the latest audit entries."""
-    from ..services.audit_query import latest
+    from ownerguard.services.oversight.audit_query import latest
 
     with runtime() as rt, rt.uow(read_only=True) as uow:
         rows = latest(uow, n)
@@ -373,7 +373,7 @@ def audit_tail(n: int = typer.Option(20, "-n", help="条数 / entries"),
 def keys_rotate(resume: bool = typer.Option(
         False, help="继续上次未完成的轮换，不新建版本 / finish an interrupted rotation")) -> None:
     """轮换主密钥并在线重新封装所有数据密钥 / rotate the master key, re-wrap data keys online."""
-    from ..services.key_rotation import rotate
+    from ownerguard.vault.rotation import rotate
 
     with runtime() as rt, _progress() as bar:
         task = bar.add_task("重新封装 re-wrapping", total=None)
@@ -393,10 +393,10 @@ def policy_show(as_json: bool = typer.Option(False, "--json"),
                 markdown: bool = typer.Option(False, "--markdown",
                                               help="输出 Markdown / print Markdown")) -> None:
     """打印字段目录与角色×用途×字段矩阵 / print the catalogue and the policy matrix."""
-    from ..services.policy_doc import SYMBOL, policy_markdown
-    from ..services.runtime import default_policy
+    from ownerguard.services.oversight.policy_doc import SYMBOL, policy_markdown
+    from ownerguard.services.runtime import default_policy
 
-    from ..config import load_settings
+    from ownerguard.config import load_settings
 
     policy = default_policy(load_settings())
     if markdown:
@@ -428,8 +428,8 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     """启动 Web 服务 / serve the API."""
     import uvicorn
 
-    from ..api.app import create_app
-    from ..services.scheduler import Scheduler
+    from ownerguard.api.app import create_app
+    from ownerguard.services.lifecycle.scheduler import Scheduler
 
     with runtime() as rt:
         console.print(f"OwnerGuard 服务地址 serving at: [bold]http://{host}:{port}/[/]  "
@@ -456,7 +456,7 @@ def jobs_run(only: Optional[list[str]] = typer.Option(None, "--only",
                                                       help="只运行指定任务 / run just these")
              ) -> None:
     """立即运行一次全部定时任务（可用 cron 调用）/ run every periodic job once (for cron)."""
-    from ..services.scheduler import run_once
+    from ownerguard.services.lifecycle.scheduler import run_once
 
     with runtime() as rt:
         print(json.dumps(run_once(rt, only), ensure_ascii=False, default=str))
@@ -465,7 +465,7 @@ def jobs_run(only: Optional[list[str]] = typer.Option(None, "--only",
 @jobs_app.command("list")
 def jobs_list() -> None:
     """列出定时任务 / list the periodic jobs."""
-    from ..services.scheduler import JOBS
+    from ownerguard.services.lifecycle.scheduler import JOBS
 
     for job in JOBS:
         console.print(f"{job.name}\t每 every {job.every}")
@@ -479,7 +479,7 @@ def bench(rows: int = typer.Option(20000, help="导入行数 / rows to import"),
                                                         "recorded packages for the leak trace, 0 to skip"),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """基准测试 / run the benchmarks (ratios against a baseline from the same run)."""
-    from ..services.bench import run_bench
+    from ownerguard_bench.core import run_bench
 
     result = run_bench(rows=rows, log=None if as_json else console.print,
                        http_seconds=http_seconds, leak_packages=leak_packages)

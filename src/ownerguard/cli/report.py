@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .context import console, fail, operator_context, runtime
+from ownerguard.cli.context import console, fail, operator_context, runtime
 
 report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def compliance(start: str = typer.Option(..., "--from", help="开始日期 YYYY-
                out: Path = typer.Option(..., "--out", help="输出文件 .pdf/.html/.json / output"),
                company: Optional[str] = typer.Option(None)) -> None:
     """合规审计报告（PDF/HTML/JSON，按文件扩展名）/ the compliance self-audit report."""
-    from ..services import compliance_report
+    from ownerguard.services.oversight import compliance_report
 
     try:
         d_from, d_to = date.fromisoformat(start), date.fromisoformat(end)

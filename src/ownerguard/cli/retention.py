@@ -15,12 +15,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..domain.retention import RetentionConfigError, rules_from_settings
-from ..services import retention as retention_svc   # also registers the daily job
-from ..services.errors import UserError
-from ..services.registry import find_community
-from ..vault.keys import KeyProblem
-from .context import actor_name, console, fail, interactive, operator_context, runtime
+from ownerguard.domain.retention import RetentionConfigError, rules_from_settings
+from ownerguard.services.lifecycle import retention as retention_svc  # also registers the daily job
+from ownerguard.errors import UserError
+from ownerguard.services.registry.communities import find_community
+from ownerguard.vault.keys import KeyProblem
+from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
 
 retention_app = typer.Typer(help="保存期限与清除 / retention rules and purge",
                             no_args_is_help=True)
@@ -36,7 +36,7 @@ def _progress() -> Progress:
 @retention_app.command("rules")
 def rules(as_json: bool = typer.Option(False, "--json")) -> None:
     """各类记录的保存期限与法律依据 / the retention rules in force and their legal basis."""
-    from ..config import load_settings
+    from ownerguard.config import load_settings
 
     try:
         in_force = rules_from_settings(load_settings().retention)
@@ -95,8 +95,8 @@ def move_out(room: str = typer.Option(..., help="房屋，如“1栋 1单元 101
              company: Optional[str] = typer.Option(None, help="物业公司 / company"),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """住户迁出：结束居住关系，到期后由保存期限任务清除 / end the residency; retention purges later."""
-    from ..services import clock
-    from ..services import move_out as svc
+    from ownerguard import clock
+    from ownerguard.services.registry import move_out as svc
 
     try:
         day = date.fromisoformat(on) if on else clock.now().astimezone(clock.LOCAL).date()
@@ -134,7 +134,7 @@ def keys_rotate_persons(
         resume: bool = typer.Option(False, help="继续上次未完成的轮换 / finish an interrupted run"),
 ) -> None:
     """为每个人换新数据密钥并重新加密其信息（在线、可续跑）/ new data key per person, re-seal online."""
-    from ..services.key_rotation import NothingToResume, rotate_persons
+    from ownerguard.vault.rotation import NothingToResume, rotate_persons
 
     with runtime() as rt, _progress() as bar:
         task = bar.add_task("重新加密 re-sealing", total=None)

@@ -10,9 +10,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ..services import scan as scan_svc
-from ..services.sheet_reader import SheetError
-from .context import console, fail
+from ownerguard.services.oversight import scan as scan_svc
+from ownerguard.adapters.sheets import SheetError
+from ownerguard.cli.context import console, fail
 
 
 def scan(source: str = typer.Argument(..., help="文件，或 - 表示标准输入 / file, or - for stdin"),

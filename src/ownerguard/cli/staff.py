@@ -10,10 +10,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ..services import exports as exports_svc
-from ..services import staff as staff_svc
-from ..services.registry import list_communities
-from .context import actor_name, console, fail, runtime
+from ownerguard.services.sharing import exports as exports_svc
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.services.registry.communities import list_communities
+from ownerguard.cli.context import actor_name, console, fail, runtime
 
 staff_app = typer.Typer(help="员工账号 / staff accounts", no_args_is_help=True)
 export_app = typer.Typer(help="导出追溯 / export tracing", no_args_is_help=True)
@@ -58,7 +58,7 @@ def add(username: str,
                                       kind="service" if service else "person")
             key = None
             if service:
-                from ..services.auth import create_api_key
+                from ownerguard.services.staff_access.auth import create_api_key
 
                 key = create_api_key(rt, uow, staff_svc.get(uow, username=username),
                                      actor_name())
@@ -150,8 +150,8 @@ def otp(username: str) -> None:
     """打印演示账号当前的动态验证码（仅限演示公司）/ current one-time code of a demo account."""
     import pyotp
 
-    from ..services.demo import DEMO_COMPANY
-    from ..services.registry import list_communities as _pairs
+    from ownerguard.services.registry.demo import DEMO_COMPANY
+    from ownerguard.services.registry.communities import list_communities as _pairs
 
     with runtime() as rt, rt.uow() as uow:
         record = staff_svc.get(uow, username=username)

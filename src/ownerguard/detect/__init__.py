@@ -9,14 +9,14 @@ Pure Python and ``re``; see ``core`` for how it stays fast, and each recognizer 
 (``numbers``, ``address``, ``names`` with its word lists in ``namedata``) for what it accepts
 and why. Not imported here, because they need optional packages or are tools:
 ``presidio_baseline`` (the same recognizers in Presidio, for comparison) and ``bench``
-(``python -m ownerguard.detect.bench``: texts/s and F1, ours against Presidio).
+(``python -m ownerguard_bench.detect``: texts/s and F1, ours against Presidio).
 """
 
 from __future__ import annotations
 
-from .core import find
-from .evaluate import evaluate
-from .masking import mask_span, mask_text
-from .span import PRIORITY, TYPES, Span
+from ownerguard.detect.core import find
+from ownerguard.detect.evaluate import evaluate
+from ownerguard.detect.masking import mask_span, mask_text
+from ownerguard.detect.span import PRIORITY, TYPES, Span
 
 __all__ = ["PRIORITY", "TYPES", "Span", "evaluate", "find", "mask_span", "mask_text"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .span import Candidate
+from ownerguard.detect.span import Candidate
 
 _CN = "一二三四五六七八九十"
 _BUILDING = rf"(?:[0-9]{{1,3}}|[A-Za-z]|[{_CN}]{{1,3}})"

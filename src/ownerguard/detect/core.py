@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from . import address, names, numbers
-from .normalize import fold
-from .span import Candidate, Span, resolve
+from ownerguard.detect import address, names, numbers
+from ownerguard.detect.normalize import fold
+from ownerguard.detect.span import Candidate, Span, resolve
 
 _DIGIT = re.compile(r"[0-9]", re.ASCII)
 

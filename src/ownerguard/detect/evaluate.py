@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .core import find
-from .span import TYPES, Span
+from ownerguard.detect.core import find
+from ownerguard.detect.span import TYPES, Span
 
 # The repository's evaluation set; ``evaluate()`` without a path reads it.
 DEFAULT_EVAL = Path(__file__).resolve().parents[3] / "bench" / "eval" / "pii_eval.jsonl"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from ownerguard.vault.masking import mask
 
-from .core import find
-from .namedata import TITLES
-from .normalize import fold
-from .span import Span
+from ownerguard.detect.core import find
+from ownerguard.detect.namedata import TITLES
+from ownerguard.detect.normalize import fold
+from ownerguard.detect.span import Span
 
 _DIGITS_ONLY = str.maketrans("", "", " -")
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from .namedata import (
+from ownerguard.detect.namedata import (
     COMPOUND_SURNAMES,
     EXTENDED_SURNAMES,
     FUNCTION_SURNAMES,
@@ -46,7 +46,7 @@ from .namedata import (
     SURNAMES,
     TITLES,
 )
-from .span import Candidate
+from ownerguard.detect.span import Candidate
 
 # Words that stand before a name: form labels, roles in the community, kin, salutations.
 _LABELS = ("业主姓名", "联系人姓名", "紧急联系人", "施工负责人", "维修人员", "家政人员", "联系人",

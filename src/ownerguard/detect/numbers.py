@@ -21,7 +21,7 @@ from datetime import date
 from stdnum import luhn
 from stdnum.cn import ric
 
-from .span import Candidate
+from ownerguard.detect.span import Candidate
 
 _THIS_YEAR = date.today().year
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .purposes import PURPOSES, LegalBasis
+from ownerguard.domain.purposes import PURPOSES, LegalBasis
 
 NOTICE_VERSION = "2026-11"
 NOTICE_TEXT_ZH = """个人信息处理规则（隐私告知）

@@ -73,7 +73,7 @@ def register_purpose(purpose: Purpose, fields: tuple[str, ...]) -> None:
     redefined, and a purpose must declare its legal basis (L1)."""
     from dataclasses import replace
 
-    from . import fields as catalogue
+    from ownerguard.domain import fields as catalogue
 
     if not purpose.code.isidentifier() or not purpose.code.islower():
         raise ValueError(f"purpose code {purpose.code!r}: use lower_case letters and _")

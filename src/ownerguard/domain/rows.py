@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .model import ResidencyRole
+from ownerguard.domain.model import ResidencyRole
 
 
 @dataclass(frozen=True)

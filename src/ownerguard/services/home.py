@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Settings, load_settings, write_default_settings
-from ..store import migrate
-from ..store.db import is_sqlite, make_engine
-from ..vault.keys import KeyFile
+from ownerguard.config import Settings, load_settings, write_default_settings
+from ownerguard.store import migrate
+from ownerguard.store.db import is_sqlite, make_engine
+from ownerguard.vault.keys import KeyFile
 
 
 @dataclass

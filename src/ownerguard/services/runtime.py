@@ -11,16 +11,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ..config import Settings, load_settings
-from ..store.db import make_engine
-from ..store.uow import UnitOfWork
-from ..vault.audit import AuditLog
-from ..vault.datakeys import DataKeys
-from ..vault.gate import Gate
-from ..domain.purposes import purpose_from_settings, register_purpose
-from ..vault.grants import GRANTS, WRITE_ONLY_ROLES, with_extra
-from ..vault.keys import MasterKey, load_master_key
-from ..vault.policy import Policy
+from ownerguard.config import Settings, load_settings
+from ownerguard.store.db import make_engine
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditLog
+from ownerguard.vault.datakeys import DataKeys
+from ownerguard.vault.gate import Gate
+from ownerguard.domain.purposes import purpose_from_settings, register_purpose
+from ownerguard.vault.grants import GRANTS, WRITE_ONLY_ROLES, with_extra
+from ownerguard.vault.keys import MasterKey, load_master_key
+from ownerguard.vault.policy import Policy
 
 
 def default_policy(settings: Settings | None = None) -> Policy:
@@ -61,6 +61,6 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
     audit = AuditLog()
     rt = Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))
     # Shreds recorded outside the database win over any older copy of it put back in place.
-    from .shred_ledger import on_open
+    from ownerguard.services.lifecycle.shred_ledger import on_open
     on_open(rt)
     return rt

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from ..store.bulk import bulk_insert
-from ..store.tables import audit_heads, audit_log
+from ownerguard.store.bulk import bulk_insert
+from ownerguard.store.tables import audit_heads, audit_log
 
 SEP = "\x1f"
 GENESIS_PREFIX = "ownerguard-audit-genesis|"

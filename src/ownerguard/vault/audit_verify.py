@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from ..store.tables import audit_heads
-from .audit import COLUMNS, GENESIS_PREFIX, SEP
+from ownerguard.store.tables import audit_heads
+from ownerguard.vault.audit import COLUMNS, GENESIS_PREFIX, SEP
 
 
 @dataclass

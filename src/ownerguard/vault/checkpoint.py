@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Connection, func, select
 
-from ..store.tables import audit_heads, audit_log
-from .audit import genesis_hash
-from .audit_verify import VerifyResult, verify as verify_chains
+from ownerguard.store.tables import audit_heads, audit_log
+from ownerguard.vault.audit import genesis_hash
+from ownerguard.vault.audit_verify import VerifyResult, verify as verify_chains
 
 FORMAT = "ownerguard-checkpoint/1"
 _SIGNED = ("format", "created_at", "deployment", "entries", "heads_sha256", "public_key")

@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..store.tables import company_keys, person_keys, system_keys
-from .blind import BlindIndexer
-from .keys import MasterKey
+from ownerguard.store.tables import company_keys, person_keys, system_keys
+from ownerguard.vault.blind import BlindIndexer
+from ownerguard.vault.keys import MasterKey
 
 
 _KEYS_BY_PERSON = select(person_keys).where(

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, select
 
-from ..domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
-from ..domain.purposes import PURPOSES, LegalBasis
-from ..store.tables import buildings, consents, persons, residencies, rooms, units, vehicles
-from ..store.uow import UnitOfWork
-from .audit import AuditEvent, AuditLog
-from .crypto import DecryptionFailed, open_sealed
-from .datakeys import DataKeys
-from .masking import mask
-from .policy import AccessContext, Decision, Outcome, Policy
+from ownerguard.domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
+from ownerguard.domain.purposes import PURPOSES, LegalBasis
+from ownerguard.store.tables import buildings, consents, persons, residencies, rooms, units, vehicles
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent, AuditLog
+from ownerguard.vault.crypto import DecryptionFailed, open_sealed
+from ownerguard.vault.datakeys import DataKeys
+from ownerguard.vault.masking import mask
+from ownerguard.vault.policy import AccessContext, Decision, Outcome, Policy
 
 # person field → (table, column) of its ciphertext
 _PERSON_COLUMNS = {name: f"{name}_ct" for name in PERSON_FIELDS}
@@ -244,7 +244,7 @@ class Gate:
         Shown with every finding of the PII detector masked; in clear only to the DPO, who
         asks for it (reviewing an emergency reveal, answering an owner). Audited either way.
         """
-        from ..detect import mask_text
+        from ownerguard.detect import mask_text
 
         clear = open_sealed(self.keys.company_sealer(uow.conn, ctx.company_id), table, column,
                             row_id, 1, sealed)

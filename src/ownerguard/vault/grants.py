@@ -30,8 +30,8 @@ Why the lines are what they are:
 
 from __future__ import annotations
 
-from ..domain.fields import CATALOGUE
-from .policy import Level
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.vault.policy import Level
 
 _LEVEL = {"R": Level.REVEAL, "M": Level.MASKED}
 

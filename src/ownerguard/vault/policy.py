@@ -13,8 +13,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..domain.fields import CATALOGUE
-from ..domain.purposes import PURPOSES
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.purposes import PURPOSES
 
 
 class Level(enum.IntEnum):

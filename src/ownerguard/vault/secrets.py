@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from .crypto import open_sealed, seal
-from .datakeys import DataKeys
+from ownerguard.vault.crypto import open_sealed, seal
+from ownerguard.vault.datakeys import DataKeys
 
 
 def seal_secret(keys: DataKeys, conn: Connection, company_id: str, table: str, column: str,

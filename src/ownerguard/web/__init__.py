@@ -9,13 +9,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .render import STATIC
+from ownerguard.web.render import STATIC
 
 
 def install(app: FastAPI) -> None:
     """Mount the console on ``app``: routes under ``/console``, files under ``/static``.
     Calling it twice does nothing the second time."""
-    from . import owner, routes
+    from ownerguard.web import owner, routes
 
     if getattr(app.state, "console_installed", False):
         return

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain.fields import CATALOGUE
-from ..domain.purposes import BASIS_LABEL_ZH, PURPOSES, LegalBasis
-from ..domain.staff import ROLES
-from ..services.alerts import KINDS_ZH
-from ..services.auth import MESSAGES
-from ..services.notices import TYPE_ZH
-from ..services.work_items import STATUS_ZH
-from ..vault.policy import REASONS
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES, LegalBasis
+from ownerguard.domain.staff import ROLES
+from ownerguard.services.oversight.alerts import KINDS_ZH
+from ownerguard.services.staff_access.auth import MESSAGES
+from ownerguard.services.staff_access.notices import TYPE_ZH
+from ownerguard.services.staff_access.work_items import STATUS_ZH
+from ownerguard.vault.policy import REASONS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"

@@ -24,22 +24,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from ..api.deps import client_of
-from ..domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
-from ..domain.fields import CATALOGUE
-from ..domain.staff import ROLES
-from ..services import clock, owner_auth, owner_portal
-from ..services import consent as consent_svc
-from ..services import inquiries as inquiries_svc
-from ..services.errors import UserError
-from ..services.runtime import Runtime
-from ..store.uow import UnitOfWork
-from ..vault.audit import AuditWriteFailed
-from .i18n import OWNER_FLASH, STRINGS, Translator
-from .owner_session import (LOGIN_COOKIE, PREFIX, SESSION_COOKIE, clear_login_cookie,
+from ownerguard.api.deps import client_of
+from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.staff import ROLES
+from ownerguard import clock
+from ownerguard.services.owners import auth as owner_auth
+from ownerguard.services.owners import portal as owner_portal
+from ownerguard.services.owners import consent as consent_svc
+from ownerguard.services.owners import inquiries as inquiries_svc
+from ownerguard.errors import UserError
+from ownerguard.services.runtime import Runtime
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditWriteFailed
+from ownerguard.web.i18n import OWNER_FLASH, STRINGS, Translator
+from ownerguard.web.owner_session import (LOGIN_COOKIE, PREFIX, SESSION_COOKIE, clear_login_cookie,
                             clear_session_cookie, cookie, csrf_for, csrf_ok,
                             new_login_token, set_login_cookie, set_session_cookie)
-from .render import CSRF_HEADER, finish, lang_of, render
+from ownerguard.web.render import CSRF_HEADER, finish, lang_of, render
 
 _NUMBER = re.compile(r"^[A-Z]{2}-\d{8}-[0-9A-F]{1,8}$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -102,7 +104,7 @@ def _rt(request: Request) -> Runtime:
 def rights_ready() -> bool:
     """The rights-request page appears once ``services.rights`` offers ``file`` and
     ``copy_of``."""
-    from . import owner_rights
+    from ownerguard.web import owner_rights
 
     return owner_rights.available()
 
@@ -401,9 +403,9 @@ def _feed(o: Owner) -> list[dict]:
 @router.get("/access")
 def access_feed(request: Request) -> Response:
     with owner(request) as o:
-        from ..services import incidents as incidents_svc
-        from ..services import shares as shares_svc
-        from ..vault.policy import AccessContext
+        from ownerguard.services.sharing import incidents as incidents_svc
+        from ownerguard.services.sharing import shares as shares_svc
+        from ownerguard.vault.policy import AccessContext
 
         ctx = AccessContext(actor=o.session.actor, role="owner", company_id="",
                             purpose="rights_request", scope=None, certified=True,
@@ -543,7 +545,7 @@ def _inquiry_rows(o: Owner) -> list[dict]:
 
 def _inquiries_page(o: Owner, *, status: int = 200, error: str | None = None,
                     kind: str = "", text: str = "") -> HTMLResponse:
-    from . import owner_inquiry
+    from ownerguard.web import owner_inquiry
 
     return o.page("inquiries.html", status=status, inquiries=_inquiry_rows(o),
                   kinds=_kinds(o.t), kind=kind, text=text, error=error,
@@ -576,7 +578,7 @@ def file_inquiry(request: Request, kind: str = Form(""), text: str = Form(""),
 
 def install_extras() -> None:
     """Routes that depend on services other engineers are adding (inquiry detail, rights)."""
-    from . import owner_inquiry, owner_rights  # noqa: F401  (they add routes to ``router``)
+    from ownerguard.web import owner_inquiry, owner_rights  # noqa: F401  (they add routes to ``router``)
 
 
 install_extras()

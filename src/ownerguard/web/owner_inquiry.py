@@ -12,10 +12,10 @@ import re
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from ..services import inquiries as inquiries_svc
-from .owner import (PREFIX, Owner, _label, _redirect, local_time, owner, router,
+from ownerguard.services.owners import inquiries as inquiries_svc
+from ownerguard.web.owner import (PREFIX, Owner, _label, _redirect, local_time, owner, router,
                     user_error)
-from .render import finish
+from ownerguard.web.render import finish
 
 NEEDED = ("detail", "accept", "escalate")
 _KEY = re.compile(r"^(IQ-\d{8}-[0-9A-F]{1,8}|[A-Za-z0-9_-]{1,40})$")
@@ -25,7 +25,7 @@ _STAFF_REF = re.compile(r"(员工[0-9a-f]{6,})")
 
 def _dossier():
     try:
-        from ..services import dossier
+        from ownerguard.services.owners import dossier
     except ImportError:
         return None
     return dossier if callable(getattr(dossier, "build", None)) else None

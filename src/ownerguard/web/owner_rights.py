@@ -15,9 +15,9 @@ import re
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from ..services.errors import UserError
-from .owner import PREFIX, Owner, _redirect, local_time, owner, pick, router, user_error
-from .render import finish
+from ownerguard.errors import UserError
+from ownerguard.web.owner import PREFIX, Owner, _redirect, local_time, owner, pick, router, user_error
+from ownerguard.web.render import finish
 
 NEEDED = ("file", "copy_of", "mine", "detail")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -27,7 +27,7 @@ MEDIA = {"json": "application/json",
 
 def service():
     try:
-        return importlib.import_module("ownerguard.services.rights")
+        return importlib.import_module("ownerguard.services.owners.rights")
     except ImportError:
         return None
 

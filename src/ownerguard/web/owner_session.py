@@ -17,8 +17,8 @@ import secrets
 
 from fastapi import Request
 from fastapi.responses import Response
-from ..services import owner_auth
-from .render import is_https
+from ownerguard.services.owners import auth as owner_auth
+from ownerguard.web.render import is_https
 
 PREFIX = "/owner"
 SESSION_COOKIE = "og_owner"

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import minimd
-from .i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Translator, normalise_lang
+from ownerguard.web import minimd
+from ownerguard.web.i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Translator, normalise_lang
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

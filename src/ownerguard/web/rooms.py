@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from ..store.tables import buildings, rooms, units
-from ..store.uow import UnitOfWork
+from ownerguard.store.tables import buildings, rooms, units
+from ownerguard.store.uow import UnitOfWork
 
 MAX_LABEL = 60
 _SPACE = re.compile(r"\s+")

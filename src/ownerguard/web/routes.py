@@ -23,29 +23,35 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from ..api.deps import client_of
-from ..api.routes.work_items import ASSIGNERS, CREATORS
-from ..domain import training as content
-from ..domain.fields import CATALOGUE
-from ..domain.purposes import PURPOSES
-from ..domain.staff import ROLES
-from ..services import (access, audit_query, clock, contact_owner, exports, freetext, notices,
-                        registry)
-from ..services import alerts as alerts_svc
-from ..services import auth as auth_svc
-from ..services import staff as staff_svc
-from ..services import work_items as work_items_svc
-from ..services.contact import ContactError
-from ..services.runtime import Runtime
-from ..store.uow import UnitOfWork
-from ..vault.audit import AuditWriteFailed
-from ..vault.gate import PersonNotFound
-from ..vault.policy import Outcome
-from .i18n import FLASH, LOGIN_NOTICES, Translator
-from .render import (CSRF_COOKIE, CSRF_HEADER, LOGIN_COOKIE, SESSION_COOKIE,
+from ownerguard.api.deps import client_of
+from ownerguard.api.routes.work_items import ASSIGNERS, CREATORS
+from ownerguard.domain import training as content
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.domain.staff import ROLES
+from ownerguard.services.staff_access import access
+from ownerguard.services.oversight import audit_query
+from ownerguard import clock
+from ownerguard.services.staff_access import contact_owner
+from ownerguard.services.sharing import exports
+from ownerguard.services.staff_access import freetext
+from ownerguard.services.staff_access import notices
+from ownerguard.services.registry import communities as registry
+from ownerguard.services.oversight import alerts as alerts_svc
+from ownerguard.services.staff_access import auth as auth_svc
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.services.staff_access import work_items as work_items_svc
+from ownerguard.adapters.contact import ContactError
+from ownerguard.services.runtime import Runtime
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditWriteFailed
+from ownerguard.vault.gate import PersonNotFound
+from ownerguard.vault.policy import Outcome
+from ownerguard.web.i18n import FLASH, LOGIN_NOTICES, Translator
+from ownerguard.web.render import (CSRF_COOKIE, CSRF_HEADER, LOGIN_COOKIE, SESSION_COOKIE,
                      clear_session_cookies, finish, is_htmx, is_https, lang_of, render,
                      set_session_cookies)
-from .rooms import rooms_by_label
+from ownerguard.web.rooms import rooms_by_label
 
 PREFIX = "/console"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,128}$")

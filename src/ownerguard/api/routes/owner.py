@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
-from ...services import consent as consent_svc
-from ...services import dossier as dossier_svc
-from ...services import inquiries as inquiries_svc
-from ...services import owner_auth, owner_portal
-from ...store.uow import UnitOfWork
-from ..deps import client_of, error, runtime, uow
+from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
+from ownerguard.services.owners import consent as consent_svc
+from ownerguard.services.owners import dossier as dossier_svc
+from ownerguard.services.owners import inquiries as inquiries_svc
+from ownerguard.services.owners import auth as owner_auth
+from ownerguard.services.owners import portal as owner_portal
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.api.deps import client_of, error, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["owner portal"])
 
@@ -256,7 +257,7 @@ def my_provisions(session: owner_auth.OwnerSession = Depends(current_owner),
                   unit: UnitOfWork = Depends(uow)) -> dict:
     """Every time my data was provided to a third party: to whom, for what, which fields,
     when (L5, L10)."""
-    from ...services import shares as shares_svc
+    from ownerguard.services.sharing import shares as shares_svc
 
     return {"provisions": shares_svc.provisions_for(unit, session.person_ids)}
 
@@ -266,8 +267,8 @@ def my_notices(request: Request, session: owner_auth.OwnerSession = Depends(curr
                unit: UnitOfWork = Depends(uow)) -> dict:
     """Security incident notices that concern me (L21): what leaked, why, the possible harm,
     what was done, what I can do, whom to contact."""
-    from ...services import incidents as incidents_svc
-    from ...vault.policy import AccessContext
+    from ownerguard.services.sharing import incidents as incidents_svc
+    from ownerguard.vault.policy import AccessContext
 
     ctx = AccessContext(actor=session.actor, role="owner", company_id="",
                         purpose="rights_request", scope=None, certified=True,

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from ...services import clock
-from ...services import move_out as svc
-from ...services.staff import StaffRecord
-from ...store.tables import residencies, rooms
-from ...store.uow import UnitOfWork
-from ..deps import client_of, error, require_role, runtime, uow
+from ownerguard import clock
+from ownerguard.services.registry import move_out as svc
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.tables import residencies, rooms
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1/residencies", tags=["residencies"])
 MOVERS = ("manager", "steward")

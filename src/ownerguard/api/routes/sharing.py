@@ -6,13 +6,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from ...services import access, contact_owner
-from ...services import exports as exports_svc
-from ...services.contact import ContactError
-from ...services.staff import StaffRecord
-from ...store.uow import UnitOfWork
-from ...vault.gate import PersonNotFound
-from ..deps import client_of, current_staff, error, runtime, uow
+from ownerguard.services.staff_access import access
+
+from ownerguard.services.staff_access import contact_owner
+from ownerguard.services.sharing import exports as exports_svc
+from ownerguard.adapters.contact import ContactError
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.gate import PersonNotFound
+from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["exports and contact"])
 

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ...services import incidents as incidents_svc
-from ...services import partners as partners_svc
-from ...services import shares as shares_svc
-from ...services.errors import UserError
-from ...services.staff import StaffRecord
-from ...store.uow import UnitOfWork
-from ..deps import client_of, error, require_role, runtime, uow
+from ownerguard.services.sharing import incidents as incidents_svc
+from ownerguard.services.sharing import partners as partners_svc
+from ownerguard.services.sharing import shares as shares_svc
+from ownerguard.errors import UserError
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["third parties"])
 DPO = require_role("dpo")
@@ -260,7 +260,7 @@ def partner_package(request: Request, unit: UnitOfWork = Depends(uow)) -> dict:
 async def trace_leak(request: Request, filename: str = "", who: StaffRecord = Depends(DPO),
                      unit: UnitOfWork = Depends(uow)) -> dict:
     """Body: the leaked sheet (xlsx or CSV bytes) or pasted text. Ranked suspects, best first."""
-    from ...services import leaks
+    from ownerguard.services.sharing import leaks
 
     body = await request.body()
     if not body or len(body) > 20 * 1024 * 1024:
@@ -280,7 +280,7 @@ class PhoneIn(BaseModel):
 def alias_lookup(body: PhoneIn, request: Request, who: StaffRecord = Depends(DPO),
                  unit: UnitOfWork = Depends(uow)) -> dict:
     """A number that called or texted an owner: which package's alias it is, if any."""
-    from ...services import leaks
+    from ownerguard.services.sharing import leaks
 
     out = leaks.alias_lookup(runtime(request), unit, body.phone, actor=who.username,
                              company_id=who.company_id)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .birth_date import mask_birth_date
-from .id_number import mask_id_number
-from .name import mask_name
-from .phone import mask_phone
-from .plate import mask_plate
-from .redact import redact
-from .room import mask_room
+from ownerguard.vault.masking.birth_date import mask_birth_date
+from ownerguard.vault.masking.id_number import mask_id_number
+from ownerguard.vault.masking.name import mask_name
+from ownerguard.vault.masking.phone import mask_phone
+from ownerguard.vault.masking.plate import mask_plate
+from ownerguard.vault.masking.redact import redact
+from ownerguard.vault.masking.room import mask_room
 
 MASKERS: dict[str, Callable[[str], str]] = {
     "name": mask_name,

@@ -1,0 +1,103 @@
+"""The DPO's alert inbox: quota breaches, anomalies, emergency reveals awaiting review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from ownerguard.domain.model import new_id
+from ownerguard.store.tables import alerts
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.crypto import seal
+from ownerguard import clock
+from ownerguard.services.runtime import Runtime
+
+KINDS_ZH = {
+    "quota": "超过明文查看限额",
+    "off_hours": "非工作时间查看明文",
+    "out_of_scope": "尝试查看职责范围外的人员",
+    "many_people": "短时间内查看大量不同人员",
+    "repeated_denials": "多次被拒绝",
+    "break_glass": "紧急查看待复核",
+}
+RESOLUTIONS = ("justified", "unjustified", "false_positive")
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    kind: str
+    severity: str
+    actor: str
+    subject: str
+    detail: str
+    created_at: datetime
+    status: str
+    reviewed_by: str | None
+    resolution: str | None
+
+    @property
+    def kind_zh(self) -> str:
+        return KINDS_ZH.get(self.kind, self.kind)
+
+
+def raise_alert(rt: Runtime, uow: UnitOfWork, *, company_id: str, kind: str, severity: str,
+                actor: str, subject: str = "", detail: str = "", note: str | None = None,
+                dedupe: timedelta | None = None) -> str | None:
+    """Open an alert unless the same (kind, actor) is already open within ``dedupe``."""
+    now = clock.now()
+    if dedupe is not None:
+        seen = uow.conn.execute(select(alerts.c.id).where(
+            alerts.c.company_id == company_id, alerts.c.kind == kind, alerts.c.actor == actor,
+            alerts.c.status == "open", alerts.c.created_at >= now - dedupe).limit(1)).first()
+        if seen:
+            return None
+    aid = new_id()
+    note_ct = seal(rt.keys.company_sealer(uow.conn, company_id), "alerts", "note_ct", aid, 1,
+                   note) if note else None
+    uow.conn.execute(insert(alerts).values(
+        id=aid, company_id=company_id, kind=kind, severity=severity, actor=actor,
+        subject=subject, detail=detail[:400], note_ct=note_ct, created_at=now, status="open"))
+    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+        actor=actor, role="", action="alert", subject=subject, outcome=severity,
+        reason=kind)])
+    return aid
+
+
+def list_alerts(uow: UnitOfWork, company_id: str, *, status: str | None = "open"
+                ) -> list[Alert]:
+    q = select(alerts).where(alerts.c.company_id == company_id)
+    if status:
+        q = q.where(alerts.c.status == status)
+    return [Alert(r.id, r.kind, r.severity, r.actor, r.subject, r.detail,
+                  clock.aware(r.created_at), r.status, r.reviewed_by, r.resolution)
+            for r in uow.conn.execute(q.order_by(alerts.c.created_at.desc()).limit(500))]
+
+
+def note(rt: Runtime, uow: UnitOfWork, ctx, alert_id: str) -> str | None:
+    """The written reason of a break-glass alert, for the DPO reviewing it (through the gate,
+    which audits the read)."""
+    r = uow.conn.execute(select(alerts.c.note_ct, alerts.c.subject).where(
+        alerts.c.id == alert_id, alerts.c.company_id == ctx.company_id)).first()
+    if r is None or r.note_ct is None:
+        return None
+    return rt.gate.read_text(uow, ctx, table="alerts", column="note_ct", row_id=alert_id,
+                             sealed=r.note_ct, reveal=True, subject=r.subject).value
+
+
+def review(rt: Runtime, uow: UnitOfWork, *, company_id: str, alert_id: str, reviewer: str,
+           resolution: str) -> None:
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"resolution must be one of {', '.join(RESOLUTIONS)}")
+    done = uow.conn.execute(update(alerts).where(
+        alerts.c.id == alert_id, alerts.c.company_id == company_id,
+        alerts.c.status == "open").values(status="reviewed", reviewed_by=reviewer,
+                                          reviewed_at=clock.now(), resolution=resolution))
+    if done.rowcount != 1:
+        raise LookupError("no open alert with that id")
+    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+        actor=reviewer, role="dpo", action="alert_review", outcome=resolution,
+        reason=alert_id)])

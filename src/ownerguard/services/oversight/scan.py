@@ -1,0 +1,151 @@
+"""Scanning text and legacy spreadsheets for personal data (``ownerguard scan``).
+
+Text: every finding with its type and character offsets, and a masked copy. Sheets (CSV, xlsx):
+findings per cell (the sheet's own row numbers, header = row 1) and a report of which columns
+hold personal data — what a migration to OwnerGuard has to bring under the gate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ownerguard import detect
+from ownerguard.adapters.sheets import SheetError, read_grid
+
+SHEET_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
+# A column is reported as personal when at least this share of its non-empty cells has a
+# finding (or its header says so).
+COLUMN_THRESHOLD = 0.3
+# A bare "张伟" in a cell has no cue of its own; the column's header is the cue. Cells of a
+# hinted column are scanned as if preceded by this text (offsets shifted back).
+HEADER_CUES = {"person_name": "姓名：", "address": "住址：", "phone": "电话：",
+               "id_card": "身份证号：", "license_plate": "车牌号：", "bank_card": "银行卡号："}
+HEADER_HINTS = {
+    "person_name": ("姓名", "业主", "名称", "联系人", "住户", "租户", "name"),
+    "phone": ("电话", "手机", "联系方式", "phone", "mobile", "tel"),
+    "id_card": ("身份证", "证件", "id"),
+    "address": ("地址", "房号", "住址", "房屋", "address"),
+    "license_plate": ("车牌", "plate"),
+    "bank_card": ("银行卡", "卡号", "账号", "bank"),
+}
+
+
+@dataclass
+class ColumnReport:
+    index: int
+    header: str
+    cells: int = 0
+    with_findings: int = 0
+    types: Counter = field(default_factory=Counter)
+
+    @property
+    def share(self) -> float:
+        return self.with_findings / self.cells if self.cells else 0.0
+
+    @property
+    def header_hint(self) -> str | None:
+        h = self.header.lower()
+        for kind, words in HEADER_HINTS.items():
+            if any(w.lower() in h for w in words):
+                return kind
+        return None
+
+    @property
+    def personal(self) -> bool:
+        return self.share >= COLUMN_THRESHOLD or bool(self.header_hint and self.with_findings)
+
+    def as_json(self) -> dict:
+        return {"column": self.index + 1, "header": self.header, "cells": self.cells,
+                "cells_with_findings": self.with_findings, "share": round(self.share, 3),
+                "types": dict(self.types), "header_hint": self.header_hint,
+                "personal": self.personal}
+
+
+def scan_text(text: str) -> dict:
+    spans = detect.find(text)
+    return {"findings": [{"type": s.type, "start": s.start, "end": s.end} for s in spans],
+            "masked": detect.mask_text(text, spans)}
+
+
+def _grid(path: Path) -> list[list[str]]:
+    return [[_cell(c) for c in row] for row in read_grid(path)]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def scan_sheet(path: Path, *, masked_out: Path | None = None) -> dict:
+    grid = _grid(path)
+    if not grid:
+        raise SheetError("文件是空的 / the file is empty")
+    header = grid[0]
+    width = max(len(r) for r in grid)
+    columns = [ColumnReport(i, header[i] if i < len(header) else "") for i in range(width)]
+    findings = []
+    masked_rows = [header]
+    for row_no, row in enumerate(grid[1:], start=2):
+        masked = []
+        for i, cell in enumerate(row):
+            if not cell:
+                masked.append(cell)
+                continue
+            col = columns[i]
+            col.cells += 1
+            spans = _find_in_cell(cell, col.header_hint)
+            if spans:
+                col.with_findings += 1
+                col.types.update(s.type for s in spans)
+                findings.extend({"row": row_no, "column": col.header or str(i + 1),
+                                 "type": s.type, "start": s.start, "end": s.end}
+                                for s in spans)
+            masked.append(detect.mask_text(cell, spans) if spans else cell)
+        masked_rows.append(masked)
+    if masked_out is not None:
+        _write_csv(masked_out, masked_rows)
+    return {"rows": len(grid) - 1, "columns": [c.as_json() for c in columns],
+            "personal_columns": [c.header or str(c.index + 1) for c in columns if c.personal],
+            "findings": findings, "masked_copy": str(masked_out) if masked_out else None}
+
+
+def _find_in_cell(cell: str, hint: str | None) -> list:
+    cue = HEADER_CUES.get(hint or "", "")
+    if not cue:
+        return detect.find(cell)
+    shift = len(cue)
+    return [replace(s, start=s.start - shift, end=s.end - shift)
+            for s in detect.find(cue + cell) if s.start >= shift]
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    import csv
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def scan_jsonl(lines: Iterable[str]) -> Iterator[str]:
+    """``{"id","text"}`` per line in, ``{"id","spans":[{"type","start","end"}]}`` per line out."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            text = doc["text"]
+        except (ValueError, KeyError, TypeError):
+            raise SheetError(f"第{n}行不是 {{\"id\", \"text\"}} 形式的 JSON / "
+                             f"line {n} is not a JSON object with id and text") from None
+        spans = detect.find(text)
+        yield json.dumps({"id": doc.get("id"), "spans": [
+            {"type": s.type, "start": s.start, "end": s.end} for s in spans]},
+            ensure_ascii=False)

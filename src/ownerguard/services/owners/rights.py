@@ -1,0 +1,698 @@
+"""Owners' rights requests (L11–L17): file, answer at once where nothing needs review, staff
+decisions with written reasons, heirs, working-day deadlines with reminders and escalation.
+
+- Who the request is about comes from the owner's session (L11): oneself, a minor household
+  member (guardian, PIPL 31) or — for an heir (L16) — a deceased person named in words, whom
+  the DPO links after checking the documents. Anything else is "not found" (no IDOR).
+- Access, copy, portability and explanation are answered the moment they are filed: the data
+  is the owner's own and the gate decides what they see. They are still recorded and audited,
+  and the download itself is a gate read (``self_copy``).
+- Correction, deletion and restriction are decided by the DPO (company-wide) or the community
+  manager (within their scope). A refusal needs a code *and* a written reason (L17).
+- Every state change is an audit entry on the company chain; payloads (proposed corrections,
+  an heir's claim) are sealed, and wiped once the request is closed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, insert, select, update
+
+from ownerguard.domain import normalize
+from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days, is_working_day
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.model import new_id
+from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES
+from ownerguard.domain.rights import (DOWNLOADABLE, EDITABLE, KINDS, ON_BEHALF, REFUSAL_REASONS,
+                             kind_label, outcome_text)
+from ownerguard.domain.staff import ROLES
+from ownerguard.store.tables import (buildings, communities, companies, notes, persons, residencies,
+                            rights_requests, rooms, units, vehicles, work_items)
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.gate import PersonNotFound
+from ownerguard.vault.masking import mask
+from ownerguard.vault.policy import AccessContext, Outcome
+from ownerguard.vault.secrets import open_secret, seal_secret
+from ownerguard import clock
+from ownerguard.services.owners import corrections
+from ownerguard.services.staff_access import freetext
+from ownerguard.services.owners import consent as consent_svc
+from ownerguard.services.registry import persons as persons_svc
+from ownerguard.services.oversight.alerts import raise_alert
+from ownerguard.errors import UserError
+from ownerguard.services.owners.auth import OwnerSession
+from ownerguard.services.owners.portal import _ctx as owner_ctx
+from ownerguard.services.runtime import Runtime
+
+SCHEMA = "ownerguard.personal-data/1"
+DECIDERS = ("dpo", "manager")
+OWNER_ROLES = ("owner", "co_owner")
+LIVE_ITEMS = ("open", "assigned")
+SYSTEM_ACTOR = "system:rights"
+
+
+class RightsError(UserError):
+    pass
+
+
+def _err(code: str, zh: str, en: str) -> RightsError:
+    return RightsError(code, zh, en)
+
+
+def _not_found() -> RightsError:
+    # One answer for "does not exist" and "not yours": an id must not confirm anything.
+    return _err("not_found", "没有这个请求或人员", "no such request or person")
+
+
+@dataclass(frozen=True)
+class RightsRequest:
+    id: str
+    number: str
+    company_id: str
+    community_id: str | None
+    person_id: str | None
+    on_behalf: str
+    kind: str
+    status: str
+    created_at: datetime
+    due: date
+    due_estimated: bool
+    decided_at: datetime | None
+    outcome: str | None
+    reminded: bool
+    overdue: bool
+
+
+def _request(r) -> RightsRequest:
+    return RightsRequest(r.id, r.number, r.company_id, r.community_id, r.person_id,
+                         r.on_behalf, r.kind, r.status, clock.aware(r.created_at), r.due_date,
+                         r.due_estimated, clock.aware(r.decided_at), r.outcome,
+                         r.reminded_at is not None, r.overdue_at is not None)
+
+
+def _row(uow: UnitOfWork, request_id: str):
+    return uow.conn.execute(select(rights_requests).where(
+        rights_requests.c.id == request_id)).first()
+
+
+def deadline_days(rt: Runtime) -> int:
+    """L17: 15 working days unless ``[rights] working_days`` says otherwise."""
+    return int(rt.settings.rights.get("working_days", DEFAULT_WORKING_DAYS))
+
+
+def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, *, actor: str, role: str,
+           action: str, subject: str | None, number: str, outcome: str, reason: str = "",
+           purpose: str = "rights_request", client: str = "") -> None:
+    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+        actor=actor, role=role, action=action, subject=subject or "", purpose=purpose,
+        work_item=number, outcome=outcome, reason=reason, client=client[:80])])
+
+
+# -- filing ------------------------------------------------------------------------------------
+
+def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text: str = "",
+         person_id: str | None = None, on_behalf: str = "self",
+         corrections: dict[str, str] | None = None, heir_claim: dict | None = None,
+         working_days: int | None = None, client: str = "") -> RightsRequest:
+    if kind not in KINDS:
+        raise _err("bad_kind", "请求类型应为：" + "、".join(k.label_zh for k in KINDS.values()),
+                   "kind must be one of " + ", ".join(KINDS))
+    if on_behalf not in ON_BEHALF:
+        raise _err("bad_on_behalf", "代理身份应为本人、监护人或近亲属",
+                   "on_behalf must be self, guardian or heir")
+    mine = {p: c for c, p in session.persons}
+    if not mine:
+        raise _err("no_person", "未找到您的登记信息", "no record for this phone")
+    payload: dict = {}
+    if on_behalf == "heir":
+        if person_id:
+            raise _err("heir_names_in_words",
+                       "近亲属请求请填写逝者姓名、房屋和关系，由个人信息保护负责人核实",
+                       "an heir names the deceased in words; the DPO links the record")
+        payload["heir"] = _heir_claim(heir_claim)
+        pid, company_id = None, session.persons[0][0]
+    elif heir_claim:
+        raise _err("heir_claim_unexpected", "只有近亲属请求需要填写逝者信息",
+                   "heir details only go with on_behalf=heir")
+    elif on_behalf == "guardian":
+        if not person_id:
+            raise _err("person_required", "请选择要代为申请的未成年家庭成员",
+                       "choose the minor household member")
+        pid, company_id = person_id, _guardian_of(uow, mine, person_id)
+    else:
+        pid = person_id or next(iter(mine))
+        if pid not in mine:
+            raise _not_found()
+        company_id = mine[pid]
+    if kind == "correction":
+        payload["corrections"] = _validated(uow, pid, corrections)
+    elif corrections:
+        raise _err("corrections_unexpected", "只有更正请求需要填写更正内容",
+                   "corrections only go with kind=correction")
+
+    now = clock.now()
+    deadline = add_working_days(now.astimezone(clock.LOCAL).date(),
+                                working_days if working_days is not None
+                                else deadline_days(rt))
+    note_id = None
+    if text.strip():
+        try:
+            note_id = freetext.write_note(rt, uow, company_id=company_id, author=session.actor,
+                                          role="owner", kind="rights_request", text=text)
+        except freetext.TextError as exc:
+            raise _err("bad_text", str(exc), str(exc)) from None
+    rid = new_id()
+    number = f"RQ-{now.astimezone(clock.LOCAL):%Y%m%d}-{os.urandom(2).hex().upper()}"
+    uow.conn.execute(insert(rights_requests).values(
+        id=rid, number=number, company_id=company_id, community_id=_community(uow, pid),
+        person_id=pid, requester=session.actor, on_behalf=on_behalf, kind=kind,
+        note_id=note_id, status="open", created_at=now, due_date=deadline.due,
+        due_estimated=deadline.estimated,
+        payload_ct=seal_secret(rt.keys, uow.conn, company_id, "rights_requests", "payload_ct",
+                               rid, json.dumps(payload, ensure_ascii=False))
+        if payload else None))
+    _audit(rt, uow, company_id, actor=session.actor, role="owner", action="rights_file",
+           subject=pid, number=number, outcome="filed", reason=f"{kind}:{on_behalf}",
+           client=client)
+    if KINDS[kind].immediate and pid is not None:
+        # Nothing to review: the owner's own data, shown through the gate (L11, L12, L15).
+        _close(rt, uow, _row(uow, rid), status="done", outcome="fulfilled",
+               actor=session.actor, role="owner", client=client)
+    return _request(_row(uow, rid))
+
+
+def _heir_claim(claim: dict | None) -> dict:
+    claim = claim or {}
+    out = {}
+    for key, zh in (("name", "逝者姓名"), ("room", "房屋"), ("relationship", "与逝者关系")):
+        value = str(claim.get(key) or "").strip()
+        if not value or len(value) > 100:
+            raise _err("heir_claim_incomplete", f"请填写{zh}（100字以内）",
+                       f"heir.{key} is required (at most 100 characters)")
+        out[key] = value
+    try:
+        out["name"] = normalize.normalize_name(out["name"])
+    except normalize.InvalidValue as exc:
+        raise _err("heir_claim_incomplete", f"逝者姓名：{exc.reason}", "heir.name is invalid")
+    return out
+
+
+def _guardian_of(uow: UnitOfWork, mine: dict[str, str], target: str) -> str:
+    """The company of ``target`` when it is a minor family member living in a room one of the
+    session's persons owns; "not found" for anyone outside those rooms."""
+    owned = select(residencies.c.room_id).where(residencies.c.person_id.in_(list(mine)),
+                                                residencies.c.role.in_(OWNER_ROLES))
+    member = uow.conn.execute(
+        select(persons.c.company_id, persons.c.is_minor)
+        .join(residencies, residencies.c.person_id == persons.c.id)
+        .where(persons.c.id == target, residencies.c.role == "family",
+               residencies.c.room_id.in_(owned))).first()
+    if member is None or member.company_id not in mine.values():
+        raise _not_found()
+    if not member.is_minor:
+        # An adult household member files for themselves (their own phone signs them in).
+        raise _err("not_a_minor", "监护人只能代未成年家庭成员提出请求，成年人请本人提出",
+                   "a guardian acts only for a minor; adults file themselves")
+    return member.company_id
+
+
+def _validated(uow: UnitOfWork, pid: str | None, proposed: dict | None) -> dict[str, str]:
+    """Normalise each proposed value; an error names the field and what to fix, never the
+    value (domain.normalize reasons carry none)."""
+    if not proposed:
+        raise _err("corrections_required", "请填写要更正的项目和正确内容",
+                   "say which fields to correct and to what")
+    out: dict[str, str] = {}
+    for field, raw in proposed.items():
+        spec = CATALOGUE.get(field)
+        if field not in EDITABLE or spec is None:
+            label = spec.label_zh if spec else "该项"
+            raise _err("not_editable",
+                       f"{label}不能在线更正（可更正：" + "、".join(
+                           CATALOGUE[f].label_zh for f in EDITABLE) + "），请携带证件到物业服务中心办理",
+                       f"{field if spec else 'this field'} cannot be corrected online")
+        try:
+            value = _normalise(EDITABLE[field], raw)
+        except normalize.InvalidValue as exc:
+            raise _err("bad_value", f"{spec.label_zh}：{exc.reason}",
+                       f"{field}: invalid value") from None
+        out[field] = value
+    if "plate" in out and pid is not None:
+        cars = uow.conn.execute(select(vehicles.c.id).where(vehicles.c.person_id == pid)).all()
+        if len(cars) != 1:
+            raise _err("plate_ambiguous", "登记车辆不是一辆，请到物业服务中心更正车牌",
+                       "not exactly one vehicle on record; correct it at the office")
+    return out
+
+
+def _normalise(kind: str, raw) -> str:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise normalize.InvalidValue("不能为空")
+    if kind == "name":
+        return normalize.normalize_name(raw)
+    if kind == "phone":
+        return normalize.normalize_phone(raw)
+    if kind == "plate":
+        return normalize.normalize_plate(raw)
+    value = normalize.normalize_gender(raw)
+    if value is None:
+        raise normalize.InvalidValue("不能为空")
+    return value
+
+
+def _community(uow: UnitOfWork, pid: str | None) -> str | None:
+    if pid is None:
+        return None
+    r = uow.conn.execute(select(residencies.c.community_id).where(
+        residencies.c.person_id == pid).order_by(residencies.c.community_id).limit(1)).first()
+    return r.community_id if r else None
+
+
+# -- the owner's side -------------------------------------------------------------------------
+
+def _owner_row(uow: UnitOfWork, session: OwnerSession, request_id: str):
+    """A request the session filed. The subject is re-checked so a session that lost a person
+    (a new sign-in after a phone change) does not keep reaching them."""
+    r = _row(uow, request_id)
+    if r is None or r.requester != session.actor:
+        raise _not_found()
+    if r.on_behalf == "self" and r.person_id is not None \
+            and r.person_id not in session.person_ids:
+        raise _not_found()
+    return r
+
+
+def mine(uow: UnitOfWork, session: OwnerSession) -> list[RightsRequest]:
+    if not session.persons:
+        return []
+    return [_request(r) for r in uow.conn.execute(select(rights_requests).where(
+        rights_requests.c.requester == session.actor)
+        .order_by(rights_requests.c.created_at.desc()))]
+
+
+def detail(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str, *,
+           client: str = "") -> dict:
+    r = _owner_row(uow, session, request_id)
+    out = {"request": _request(r), "outcome_text": outcome_text(r.outcome), "reason": None,
+           "explanation": None}
+    if r.reason_note_id:
+        # The written reason is free text typed by staff. It is shown to the requester through
+        # the gate's free-text read, masked where the detector finds personal data: the owner
+        # is identified only by a phone session, and a reason may well name someone else (a
+        # co-owner, a neighbour). The code's own text is always shown in full, so the owner is
+        # never left without the why (L17); staff are asked to write reasons without names.
+        note = uow.conn.execute(select(notes.c.text_ct).where(
+            notes.c.id == r.reason_note_id)).scalar_one()
+        ctx = owner_ctx(session, r.company_id, client)
+        out["reason"] = rt.gate.read_text(uow, ctx, table="notes", column="text_ct",
+                                          row_id=r.reason_note_id, sealed=note,
+                                          subject=r.person_id or "").value
+    if r.kind == "explanation" and r.status == "done":
+        out["explanation"] = explanation(rt)
+    return out
+
+
+def copy_of(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str,
+            fmt: str = "json", *, client: str = "") -> bytes:
+    """The owner's data as a file built in memory (no plaintext on disk): JSON — machine
+    readable, with a schema version, for portability (L12) — or xlsx (L11 copy)."""
+    if fmt not in ("json", "xlsx"):
+        raise _err("bad_format", "格式应为 json 或 xlsx", "format must be json or xlsx")
+    r = _owner_row(uow, session, request_id)
+    if r.kind not in DOWNLOADABLE or r.status != "done" or r.person_id is None:
+        raise _err("not_downloadable", "该请求没有可下载的副本", "nothing to download for this request")
+    doc = _document(rt, uow, owner_ctx(session, r.company_id, client), r)
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False, indent=2).encode()
+    return _xlsx(doc)
+
+
+def _document(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r) -> dict:
+    pid = r.person_id
+    names = list(CATALOGUE)
+    view = rt.gate.read(uow, ctx, [pid], names, reveal=names, action="self_copy")[0]
+    fields = []
+    for name, spec in CATALOGUE.items():
+        shown = view.fields[name]
+        item = {"field": name, "label": spec.label_zh, "label_en": spec.label_en,
+                "category": spec.category.value, "sensitivity": spec.sensitivity.value,
+                "value": shown.value,
+                "purposes": [{"purpose": p, "label": PURPOSES[p].label_zh,
+                              "legal_basis": PURPOSES[p].basis.value,
+                              "legal_basis_text": BASIS_LABEL_ZH[PURPOSES[p].basis]}
+                             for p in spec.purposes if p in PURPOSES]}
+        if shown.outcome is Outcome.DENIED:
+            item["withheld"] = shown.reason
+        fields.append(item)
+    homes = uow.conn.execute(
+        select(residencies.c.role, residencies.c.start_date, residencies.c.end_date,
+               communities.c.name.label("community"), buildings.c.name.label("building"),
+               units.c.name.label("unit"), rooms.c.number)
+        .join(rooms, rooms.c.id == residencies.c.room_id)
+        .join(communities, communities.c.id == residencies.c.community_id)
+        .join(buildings, buildings.c.id == rooms.c.building_id)
+        .outerjoin(units, units.c.id == rooms.c.unit_id)
+        .where(residencies.c.person_id == pid)
+        .order_by(residencies.c.community_id, rooms.c.room_key)).all() \
+        if view.fields["rooms"].outcome is not Outcome.DENIED else []
+    company = uow.conn.execute(select(companies.c.name).where(
+        companies.c.id == r.company_id)).scalar_one()
+    return {
+        "schema": SCHEMA, "kind": r.kind, "request": r.number,
+        "generated_at": clock.now().isoformat(timespec="seconds"), "controller": company,
+        "subject": {"person_id": pid, "on_behalf": r.on_behalf, "state": view.state,
+                    "is_minor": view.is_minor},
+        "fields": fields,
+        "residencies": [{"community": h.community,
+                         "room": f"{h.building}{h.unit or ''}{h.number}", "role": h.role,
+                         "start_date": h.start_date.isoformat() if h.start_date else None,
+                         "end_date": h.end_date.isoformat() if h.end_date else None}
+                        for h in homes],
+        "consents": [{"kind": k, "target": t, "granted": g}
+                     for (k, t), g in sorted(consent_svc.current(uow, pid).items())],
+    }
+
+
+def _xlsx(doc: dict) -> bytes:
+    from openpyxl import Workbook
+
+    # The exporter's writer builds every sheet's XML in memory: openpyxl's own spools it to
+    # /tmp, and a deleted temp file holding personal data is still on the disk.
+    from ownerguard.adapters.export_sheet import _InMemoryExcelWriter
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        return "、".join(v) if isinstance(v, list) else str(v)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "个人信息"
+    ws.append(["字段", "field", "内容", "用途", "法律依据"])
+    for f in doc["fields"]:
+        ws.append([f["label"], f["field"], text(f["value"]),
+                   "、".join(p["label"] for p in f["purposes"]),
+                   "、".join(sorted({p["legal_basis"] for p in f["purposes"]}))])
+    homes = wb.create_sheet("房屋")
+    homes.append(["小区", "房屋", "身份", "起", "止"])
+    for h in doc["residencies"]:
+        homes.append([h["community"], h["room"], h["role"], h["start_date"] or "",
+                      h["end_date"] or ""])
+    cons = wb.create_sheet("同意记录")
+    cons.append(["类别", "项目", "是否同意"])
+    for c in doc["consents"]:
+        cons.append([c["kind"], c["target"], "同意" if c["granted"] else "未同意"])
+    about = wb.create_sheet("说明")
+    for k in ("schema", "request", "kind", "generated_at", "controller"):
+        about.append([k, text(doc[k])])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        _InMemoryExcelWriter(wb, archive).save()
+    return buf.getvalue()
+
+
+def explanation(rt: Runtime) -> dict:
+    """L15: the processing rules, generated from the purposes, the field catalogue and the
+    policy matrix the gate enforces — so the explanation cannot drift from what happens."""
+    matrix = rt.policy.matrix()
+    out, lines = [], []
+    for code, p in PURPOSES.items():
+        fields = [f for f, spec in CATALOGUE.items() if code in spec.purposes]
+        seen: dict[str, list[str]] = {}
+        for row in matrix:
+            if row["purpose"] != code or row["role"] in ("owner",):
+                continue
+            label = ROLES[row["role"]].label_zh if row["role"] in ROLES else row["role"]
+            for f in fields:
+                if row[f] != "hidden":
+                    seen.setdefault(f, []).append(
+                        f"{label}（{'可申请明文' if row[f] == 'reveal' else '仅脱敏'}）")
+        out.append({"purpose": code, "label": p.label_zh, "label_en": p.label_en,
+                    "legal_basis": p.basis.value, "legal_basis_text": BASIS_LABEL_ZH[p.basis],
+                    "usable": p.usable,
+                    "fields": [{"field": f, "label": CATALOGUE[f].label_zh,
+                                "roles": seen.get(f, [])} for f in fields]})
+        if not p.usable:
+            lines.append(f"{p.label_zh}：{BASIS_LABEL_ZH[p.basis]}。")
+            continue
+        used = [f"{CATALOGUE[f].label_zh}（{'、'.join(seen[f])}）" for f in fields if f in seen]
+        lines.append(f"{p.label_zh}：依据为{BASIS_LABEL_ZH[p.basis]}；"
+                     + ("使用" + "；".join(used) if used else "目前没有岗位可为此查看您的信息") + "。")
+    general = ("所有信息按人加密存储；默认脱敏显示，查看明文须说明用途并单独记录；"
+               "每一次查看都记入防篡改审计日志，您可在“访问记录”中查看。")
+    return {"text": "\n".join([general, *lines]), "purposes": out}
+
+
+# -- the staff side ---------------------------------------------------------------------------
+
+def decider_purpose(role: str) -> str:
+    """The purpose a decider acts under. The DPO handles rights requests (``rights_request``);
+    a manager corrects the register they keep (``record_keeping``), whose grant lets them read
+    the values a correction must pair with (corrections._current)."""
+    return "rights_request" if role == "dpo" else "record_keeping"
+
+
+def _staff_row(uow: UnitOfWork, ctx: AccessContext, request_id: str):
+    r = _row(uow, request_id)
+    if r is None or r.company_id != ctx.company_id:
+        raise _not_found()
+    return r
+
+
+def _check_decider(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r) -> None:
+    if ctx.role == "dpo":
+        return
+    if ctx.role != "manager":
+        raise _err("role_not_permitted", "只有个人信息保护负责人或项目经理可以处理权利请求",
+                   "only the DPO or the community manager decides rights requests")
+    if r.person_id is None:
+        raise _err("out_of_scope", "近亲属请求由个人信息保护负责人核实处理",
+                   "heir requests are handled by the DPO")
+    homes = frozenset((h.community_id, h.building_id) for h in uow.conn.execute(
+        select(residencies.c.community_id, rooms.c.building_id)
+        .join(rooms, rooms.c.id == residencies.c.room_id)
+        .where(residencies.c.person_id == r.person_id)))
+    if ctx.covers(r.company_id, homes):
+        raise _err("out_of_scope", "该请求涉及的人员不在您负责的范围内",
+                   "the request's subject is outside your scope")
+
+
+def pending(uow: UnitOfWork, company_id: str, communities: list[str] | None = None, *,
+            status: str | None = "open", today: date | None = None) -> list[dict]:
+    """The request queue, without personal values: number, kind, due date, status, overdue."""
+    today = today or clock.now().astimezone(clock.LOCAL).date()
+    q = select(rights_requests).where(rights_requests.c.company_id == company_id)
+    if status:
+        q = q.where(rights_requests.c.status == status)
+    if communities is not None:
+        q = q.where(rights_requests.c.community_id.in_(communities))
+    return [{"id": r.id, "number": r.number, "kind": r.kind, "kind_label": kind_label(r.kind),
+             "on_behalf": r.on_behalf, "status": r.status,
+             "created_at": clock.aware(r.created_at).isoformat(timespec="seconds"),
+             "due": r.due_date.isoformat(), "due_estimated": r.due_estimated,
+             "overdue": r.status == "open" and today > r.due_date,
+             "subject_linked": r.person_id is not None}
+            for r in uow.conn.execute(q.order_by(rights_requests.c.due_date,
+                                                 rights_requests.c.number))]
+
+
+def review(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str) -> dict:
+    """What a decider needs: the request, the owner's words and the proposed values — in
+    clear for the DPO, masked by the catalogue's rules for a manager — audited."""
+    r = _staff_row(uow, ctx, request_id)
+    _check_decider(rt, uow, ctx, r)
+    dpo = ctx.role == "dpo"
+    payload = json.loads(open_secret(rt.keys, uow.conn, r.company_id, "rights_requests",
+                                     "payload_ct", r.id, r.payload_ct)) if r.payload_ct else {}
+    proposed = {f: v if dpo else mask(CATALOGUE[f].mask, v)
+                for f, v in payload.get("corrections", {}).items()}
+    heir = payload.get("heir") if dpo else None
+    text = None
+    if r.note_id:
+        sealed = uow.conn.execute(select(notes.c.text_ct).where(
+            notes.c.id == r.note_id)).scalar_one()
+        text = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=r.note_id,
+                                 sealed=sealed, reveal=dpo, subject=r.person_id or "").value
+    if payload:
+        _audit(rt, uow, r.company_id, actor=ctx.actor, role=ctx.role, action="rights_review",
+               subject=r.person_id, number=r.number, outcome="clear" if dpo else "masked",
+               reason=",".join(sorted(payload)), purpose=ctx.purpose or "", client=ctx.client)
+    return {"request": _request(r), "text": text, "corrections": proposed, "heir": heir}
+
+
+def verify_heir(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str,
+                person_id: str) -> RightsRequest:
+    """L16: the DPO has checked the documents (death certificate, proof of kinship) and links
+    the deceased's record. Requests to see the data are then answered at once."""
+    if ctx.role != "dpo":
+        raise _err("role_not_permitted", "近亲属请求由个人信息保护负责人核实",
+                   "only the DPO verifies an heir")
+    r = _staff_row(uow, ctx, request_id)
+    if r.on_behalf != "heir" or r.person_id is not None or r.status != "open":
+        raise _err("not_an_open_heir_request", "这不是待核实的近亲属请求",
+                   "not an heir request awaiting verification")
+    subject = uow.conn.execute(select(persons.c.company_id).where(
+        persons.c.id == person_id)).first()
+    if subject is None or subject.company_id != ctx.company_id:
+        raise _not_found()
+    uow.conn.execute(update(rights_requests).where(rights_requests.c.id == r.id).values(
+        person_id=person_id, community_id=_community(uow, person_id)))
+    _audit(rt, uow, r.company_id, actor=ctx.actor, role=ctx.role, action="rights_verify_heir",
+           subject=person_id, number=r.number, outcome="linked", reason="heir_verified",
+           purpose=ctx.purpose or "", client=ctx.client)
+    if KINDS[r.kind].immediate:
+        _close(rt, uow, _row(uow, r.id), status="done", outcome="fulfilled", actor=ctx.actor,
+               role=ctx.role, client=ctx.client)
+    return _request(_row(uow, r.id))
+
+
+def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
+           approve: bool, outcome_code: str | None = None, reason_text: str = ""
+           ) -> RightsRequest:
+    r = _staff_row(uow, ctx, request_id)
+    _check_decider(rt, uow, ctx, r)
+    if r.status != "open":
+        raise _err("already_decided", "该请求已处理", "the request was already decided")
+    if not approve:
+        if outcome_code not in REFUSAL_REASONS:
+            raise _err("refusal_code_required", "拒绝须选择理由：" + "、".join(REFUSAL_REASONS),
+                       "a refusal needs a code: " + ", ".join(REFUSAL_REASONS))
+        note = _reason_note(rt, uow, ctx, r, reason_text)
+        _close(rt, uow, r, status="refused", outcome=outcome_code, actor=ctx.actor,
+               role=ctx.role, reason_note_id=note, client=ctx.client)
+        return _request(_row(uow, r.id))
+    if r.person_id is None:
+        raise _err("heir_not_verified", "请先核实近亲属身份并关联逝者记录",
+                   "verify the heir and link the record first")
+    pid, note, outcome = r.person_id, None, "fulfilled"
+    if r.kind == "correction":
+        payload = json.loads(open_secret(rt.keys, uow.conn, r.company_id, "rights_requests",
+                                         "payload_ct", r.id, r.payload_ct))
+        corrections.apply(rt, uow, ctx, pid, payload["corrections"])
+        outcome = "corrected"
+    elif r.kind == "deletion":
+        duties = retention_duties(uow, pid)
+        if outcome_code == "legal_retention":
+            duties.append("经核实，法律、行政法规要求保存相关信息")
+        if duties:
+            # L14: a law requires keeping it → stop everything but storage. Not doing what was
+            # asked is a partial refusal, so it carries a written reason (L17).
+            text = reason_text.strip() or "；".join(duties)
+            note = _reason_note(rt, uow, ctx, r, text)
+            _restrict(rt, uow, ctx, pid, r.number)
+            outcome = "restricted"
+        else:
+            persons_svc.shred(rt, uow, ctx, pid)
+            outcome = "deleted"
+    elif r.kind == "restriction":
+        _restrict(rt, uow, ctx, pid, r.number)
+        outcome = "restricted"
+    _close(rt, uow, r, status="done", outcome=outcome, actor=ctx.actor, role=ctx.role,
+           reason_note_id=note, client=ctx.client)
+    return _request(_row(uow, r.id))
+
+
+def retention_duties(uow: UnitOfWork, person_id: str) -> list[str]:
+    """Why the data must be kept for now, in words without personal data (empty = none).
+
+    One rule for now, deliberately simple: a live work item (repair, visit, renovation
+    application) for a room the person lives in. Its record is evidence under the property
+    service contract and renovation rules until it is closed; after that the owner can ask
+    again and the data is deleted. Arrears and legal holds join this list when billing and
+    legal requests are modelled; until then the DPO states them (outcome ``legal_retention``).
+    """
+    numbers = [r.number for r in uow.conn.execute(
+        select(work_items.c.number)
+        .join(residencies, and_(residencies.c.room_id == work_items.c.room_id,
+                                residencies.c.person_id == person_id))
+        .where(work_items.c.status.in_(LIVE_ITEMS)).order_by(work_items.c.number))]
+    if not numbers:
+        return []
+    return [f"您的房屋有未办结的工单（{'、'.join(numbers[:5])}），相关记录须保留至办结；"
+            "在此之前信息仅保存、不再用于其他处理，办结后可再次申请删除"]
+
+
+def _reason_note(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r, text: str) -> str:
+    if not text or not text.strip():
+        raise _err("reason_required", "拒绝或未完全按请求办理时，必须填写书面理由（L17）",
+                   "a refusal needs a written reason (L17)")
+    try:
+        return freetext.write_note(rt, uow, company_id=r.company_id, author=ctx.actor,
+                                   role=ctx.role, kind="rights_reason", text=text,
+                                   community_id=None)
+    except freetext.TextError as exc:
+        raise _err("bad_text", str(exc), str(exc)) from None
+
+
+def _restrict(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, pid: str, number: str) -> None:
+    done = uow.conn.execute(update(persons).where(
+        persons.c.id == pid, persons.c.company_id == ctx.company_id,
+        persons.c.state == "active").values(state="restricted"))
+    if done.rowcount != 1:
+        state = uow.conn.execute(select(persons.c.state).where(persons.c.id == pid)).first()
+        if state is None:
+            raise PersonNotFound(f"no person with id {pid}")
+        if state.state == "restricted":
+            return
+        raise _err("shredded", "该人员信息已销毁", "the data was already shredded")
+    _audit(rt, uow, ctx.company_id, actor=ctx.actor, role=ctx.role, action="restrict",
+           subject=pid, number=number, outcome="done", reason="restricted",
+           purpose=ctx.purpose or "", client=ctx.client)
+
+
+def _close(rt: Runtime, uow: UnitOfWork, r, *, status: str, outcome: str, actor: str,
+           role: str, reason_note_id: str | None = None, client: str = "") -> None:
+    # The payload (proposed values, an heir's claim) served the decision; it is wiped with it.
+    uow.conn.execute(update(rights_requests).where(rights_requests.c.id == r.id).values(
+        status=status, outcome=outcome, decided_at=clock.now(), decided_by=actor,
+        reason_note_id=reason_note_id, payload_ct=None))
+    _audit(rt, uow, r.company_id, actor=actor, role=role, action="rights_decide",
+           subject=r.person_id, number=r.number, outcome=status, reason=outcome, client=client)
+
+
+# -- deadlines --------------------------------------------------------------------------------
+
+def _working_day_before(day: date) -> date:
+    day -= timedelta(days=1)
+    while not is_working_day(day)[0]:
+        day -= timedelta(days=1)
+    return day
+
+
+def sweep(rt: Runtime, uow: UnitOfWork, today: date) -> dict:
+    """Remind the DPO one working day before a deadline and escalate once it has passed (L17).
+    Each happens once per request: ``reminded_at`` / ``overdue_at`` record it."""
+    reminded = overdue = 0
+    now = clock.now()
+    for r in uow.conn.execute(select(rights_requests).where(
+            rights_requests.c.status == "open")
+            .order_by(rights_requests.c.due_date, rights_requests.c.number)).all():
+        if today > r.due_date:
+            if r.overdue_at is None:
+                uow.conn.execute(update(rights_requests).where(
+                    rights_requests.c.id == r.id).values(overdue_at=now))
+                raise_alert(rt, uow, company_id=r.company_id, kind="rights_overdue",
+                            severity="high", actor=SYSTEM_ACTOR, subject=r.person_id or "",
+                            detail=f"request:{r.number} due:{r.due_date.isoformat()}")
+                _audit(rt, uow, r.company_id, actor=SYSTEM_ACTOR, role="system",
+                       action="rights_overdue", subject=r.person_id, number=r.number,
+                       outcome="escalated", reason=f"due:{r.due_date.isoformat()}")
+                overdue += 1
+        elif today >= _working_day_before(r.due_date) and r.reminded_at is None:
+            uow.conn.execute(update(rights_requests).where(
+                rights_requests.c.id == r.id).values(reminded_at=now))
+            raise_alert(rt, uow, company_id=r.company_id, kind="rights_due", severity="medium",
+                        actor=SYSTEM_ACTOR, subject=r.person_id or "",
+                        detail=f"request:{r.number} due:{r.due_date.isoformat()}")
+            _audit(rt, uow, r.company_id, actor=SYSTEM_ACTOR, role="system",
+                   action="rights_reminder", subject=r.person_id, number=r.number,
+                   outcome="reminded", reason=f"due:{r.due_date.isoformat()}")
+            reminded += 1
+    return {"reminded": reminded, "overdue": overdue}

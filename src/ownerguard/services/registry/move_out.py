@@ -1,0 +1,104 @@
+"""Move-out (L14: the contract ended): end the residency, and let retention schedule deletion.
+
+Nothing is deleted here. Ending the residency sets its ``end_date``; a person with no current
+residency left becomes due for purge ``moved_out_days`` after their last residency ended, and
+the daily retention run (or ``ownerguard retention run``) purges them then. Moving back in
+before that — a new residency — simply takes them off the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select, update
+
+from ownerguard.domain.retention import rules_from_settings
+from ownerguard.store.tables import residencies, rooms
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
+from ownerguard.errors import UserError
+from ownerguard.services.runtime import Runtime
+
+
+class MoveOutError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class MovedOut:
+    residency_id: str
+    person_id: str
+    end_date: date
+    # When the person has no other current residency: the day retention purges them.
+    purge_due: date | None
+
+
+def _current(today: date):
+    return or_(residencies.c.end_date.is_(None), residencies.c.end_date > today)
+
+
+def find_room(uow: UnitOfWork, community_id: str, label: str) -> str:
+    """The room id for "1栋 1单元 101" (or "1-1-101"); exactly one room must match."""
+    parts = [p for p in label.replace("-", " ").replace("/", " ").split() if p]
+    if not parts:
+        raise MoveOutError("bad_room", "请给出房屋，如“1栋 1单元 101”", "give a room, e.g. 1栋 1单元 101")
+    found = []
+    for r in uow.conn.execute(select(rooms.c.id, rooms.c.room_key).where(
+            rooms.c.community_id == community_id, rooms.c.number == parts[-1])):
+        key = [k for k in r.room_key.split("\x1f") if k]
+        if all(any(p == k or k.startswith(p) for k in key) for p in parts[:-1]):
+            found.append(r.id)
+    if len(found) != 1:
+        raise MoveOutError("room_not_found" if not found else "room_ambiguous",
+                           "没有找到该房屋" if not found else "匹配到多个房屋，请写全楼号和单元",
+                           "no such room" if not found else "several rooms match; give building "
+                           "and unit")
+    return found[0]
+
+
+def move_out(rt: Runtime, uow: UnitOfWork, residency_id: str, *, company_id: str, actor: str,
+             role: str, on: date, client: str = "") -> MovedOut:
+    conn = uow.conn
+    from ownerguard.store.tables import persons
+
+    row = conn.execute(select(residencies, persons.c.company_id)
+                       .join(persons, persons.c.id == residencies.c.person_id)
+                       .where(residencies.c.id == residency_id)).first()
+    if row is None or row.company_id != company_id:
+        raise MoveOutError("not_found", "没有这条居住记录", "no such residency")
+    if row.end_date is not None and row.end_date <= on:
+        raise MoveOutError("already_ended", "该居住关系已结束", "this residency has already ended")
+    if row.start_date is not None and on < row.start_date:
+        raise MoveOutError("before_start", "迁出日期早于入住日期", "move-out date is before move-in")
+    conn.execute(update(residencies).where(residencies.c.id == residency_id)
+                 .values(end_date=on))
+    still = conn.execute(select(residencies.c.id).where(
+        residencies.c.person_id == row.person_id, residencies.c.id != residency_id,
+        _current(on))).first()
+    due = None
+    if still is None:
+        last = max([on] + [r.end_date for r in conn.execute(select(residencies.c.end_date).where(
+            residencies.c.person_id == row.person_id, residencies.c.end_date.is_not(None)))])
+        days = rules_from_settings(rt.settings.retention)["moved_out"].days or 0
+        due = last + timedelta(days=days)
+    rt.audit.append(conn, row.community_id, company_id, [AuditEvent(
+        actor=actor, role=role, action="move_out", subject=row.person_id,
+        fields=("rooms",), purpose="record_keeping", outcome="done",
+        reason=f"purge_due:{due.isoformat()}" if due else "other_residency", client=client)])
+    return MovedOut(residency_id, row.person_id, on, due)
+
+
+def move_out_room(rt: Runtime, uow: UnitOfWork, *, company_id: str, community_id: str,
+                  room_label: str, actor: str, role: str, on: date, person_id: str | None = None,
+                  client: str = "") -> list[MovedOut]:
+    """End every current residency in one room (the household moves out), or one person's."""
+    room_id = find_room(uow, community_id, room_label)
+    q = select(residencies.c.id).where(residencies.c.room_id == room_id, _current(on))
+    if person_id:
+        q = q.where(residencies.c.person_id == person_id)
+    ids = [r.id for r in uow.conn.execute(q.order_by(residencies.c.id))]
+    if not ids:
+        raise MoveOutError("no_residents", "该房屋没有在住人员", "nobody currently lives there")
+    return [move_out(rt, uow, rid, company_id=company_id, actor=actor, role=role, on=on,
+                     client=client) for rid in ids]

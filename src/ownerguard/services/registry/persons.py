@@ -1,0 +1,156 @@
+"""Finding and showing persons. Search uses blind indexes only; showing goes through the gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.store.tables import blind_index, person_keys, persons, residencies, rooms
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.gate import PersonNotFound, PersonView
+from ownerguard.vault.policy import AccessContext
+from ownerguard.services.lifecycle import shred_ledger
+from ownerguard.services.runtime import Runtime
+
+SEARCH_KINDS = ("phone", "id_number", "name", "room")
+DEFAULT_FIELDS = ("name", "gender", "phone", "id_type", "id_number", "birth_date", "rooms",
+                  "contact_name", "contact_phone", "plate")
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    kind: str   # phone | phone_last4 | id_number | name | room
+    value: str  # what the user typed; never logged, never stored
+
+
+def _company_chain(company_id: str) -> str:
+    return f"company:{company_id}"
+
+
+def search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, term: SearchTerm,
+           *, community_id: str | None = None) -> list[str]:
+    """Person ids matching ``term`` within the actor's company (and community, if given).
+
+    The search itself is audited (kind only, never the value): a run of searches by phone is
+    how someone checks a leaked list against the register.
+    """
+    conn = uow.conn
+    if term.kind == "room":
+        ids = _search_room(uow, ctx.company_id, term.value, community_id)
+    else:
+        kind = term.kind
+        value = term.value.strip()
+        if kind == "phone" and len("".join(c for c in value if c.isdigit())) == 4:
+            kind = "phone_last4"   # the four last digits, scoped to one community
+        indexer = rt.keys.indexer(conn, ctx.company_id)
+        q = select(blind_index.c.person_id).where(blind_index.c.company_id == ctx.company_id,
+                                                  blind_index.c.kind == kind)
+        if kind == "phone_last4":
+            if community_id is None:
+                raise ValueError("按手机尾号查询需要指定小区 / last-four search needs a community")
+            q = q.where(blind_index.c.digest == indexer.query(kind, value, community_id))
+        else:
+            q = q.where(blind_index.c.digest == indexer.query(kind, value))
+        ids = list(dict.fromkeys(r.person_id for r in conn.execute(q)))
+        if community_id is not None:
+            ids = _in_community(uow, ids, community_id)
+    if ctx.scope is not None:
+        ids = _in_scope(uow, ids, ctx.scope)
+    rt.audit.append(conn, community_id or _company_chain(ctx.company_id), ctx.company_id, [
+        AuditEvent(actor=ctx.actor, role=ctx.role, action="search", fields=(term.kind,),
+                   purpose=ctx.purpose or "",
+                   work_item=ctx.work_item.id if ctx.work_item else "",
+                   outcome="found" if ids else "none", reason=f"matches:{len(ids)}",
+                   client=ctx.client)])
+    return ids[:SEARCH_LIMIT]
+
+
+def _search_room(uow: UnitOfWork, company_id: str, label: str, community_id: str | None
+                 ) -> list[str]:
+    """Room search by the parts typed: "1栋 1单元 101", "1-1-101" or "101"."""
+    parts = [p for p in label.replace("-", " ").replace("/", " ").split() if p]
+    if not parts:
+        return []
+    q = select(residencies.c.person_id, rooms.c.room_key).join(
+        rooms, rooms.c.id == residencies.c.room_id)
+    if community_id:
+        q = q.where(rooms.c.community_id == community_id)
+    q = q.where(rooms.c.number == parts[-1])
+    out = []
+    for r in uow.conn.execute(q):
+        key = r.room_key.split("\x1f")
+        if all(any(p == k or k.startswith(p) for k in key) for p in parts[:-1]):
+            out.append(r.person_id)
+    return _company_filter(uow, list(dict.fromkeys(out)), company_id)
+
+
+def _company_filter(uow: UnitOfWork, ids: list[str], company_id: str) -> list[str]:
+    if not ids:
+        return ids
+    keep = {r.id for r in uow.conn.execute(select(persons.c.id).where(
+        persons.c.id.in_(ids), persons.c.company_id == company_id))}
+    return [i for i in ids if i in keep]
+
+
+def _in_community(uow: UnitOfWork, ids: list[str], community_id: str) -> list[str]:
+    if not ids:
+        return ids
+    keep = {r.person_id for r in uow.conn.execute(select(residencies.c.person_id).where(
+        residencies.c.person_id.in_(ids), residencies.c.community_id == community_id))}
+    return [i for i in ids if i in keep]
+
+
+def _in_scope(uow: UnitOfWork, ids: list[str],
+              scope: frozenset[tuple[str, str | None]]) -> list[str]:
+    """Keep the persons living in a (community, building) of the scope: a search must not
+    even confirm that someone outside it exists."""
+    if not ids or not scope:
+        return []
+    keep = set()
+    for r in uow.conn.execute(
+            select(residencies.c.person_id, residencies.c.community_id, rooms.c.building_id)
+            .join(rooms, rooms.c.id == residencies.c.room_id)
+            .where(residencies.c.person_id.in_(ids))):
+        if (r.community_id, None) in scope or (r.community_id, r.building_id) in scope:
+            keep.add(r.person_id)
+    return [i for i in ids if i in keep]
+
+
+def show(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_ids: list[str],
+         fields: tuple[str, ...] = DEFAULT_FIELDS, reveal: tuple[str, ...] = ()
+         ) -> list[PersonView]:
+    unknown = [f for f in (*fields, *reveal) if f not in CATALOGUE]
+    if unknown:
+        raise ValueError(f"未知字段 / unknown field: {unknown[0]}; "
+                         f"可用字段 / known fields: {', '.join(CATALOGUE)}")
+    fields = tuple(dict.fromkeys((*fields, *reveal)))
+    return rt.gate.read(uow, ctx, person_ids, fields, reveal=reveal,
+                        action="reveal" if reveal else "read")
+
+
+def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> None:
+    """Crypto-shred one person: delete their data key and every digest that could find them.
+
+    Ciphertexts stay where they are (and in every backup) but are unreadable without the key.
+    The audit chain is untouched: it never held a value, so it still verifies.
+    """
+    conn = uow.conn
+    row = conn.execute(select(persons.c.company_id).where(persons.c.id == person_id)).first()
+    if row is None or row.company_id != ctx.company_id:
+        raise PersonNotFound(f"no person with id {person_id}")
+    communities = sorted(r.community_id for r in conn.execute(
+        select(residencies.c.community_id).where(residencies.c.person_id == person_id)))
+    # On disk before anything is deleted, so no restored copy can bring the key back.
+    shred_ledger.record_intent(rt, conn, person_id, ctx.company_id)
+    conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
+    conn.execute(delete(blind_index).where(blind_index.c.person_id == person_id))
+    conn.execute(update(persons).where(persons.c.id == person_id).values(state="shredded"))
+    chain = communities[0] if communities else _company_chain(ctx.company_id)
+    rt.audit.append(conn, chain, ctx.company_id, [AuditEvent(
+        actor=ctx.actor, role=ctx.role, action="shred", subject=person_id,
+        purpose=ctx.purpose or "", outcome="done", reason="crypto_shredded",
+        client=ctx.client)])

@@ -1,0 +1,127 @@
+"""Work items — work orders (报修), visit records (访客), renovation applications (装修) — and
+their lifecycle: open → assigned → done → closed (open or assigned may also close directly).
+
+A purpose-bound reveal cites a live item (open or assigned) assigned to the actor for the
+person's room; once the item is done or closed, its reveals end and its alias numbers are
+released.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+
+from ownerguard.domain.model import new_id
+from ownerguard.store.tables import rooms, work_items
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.policy import WorkItemRef
+from ownerguard import clock
+from ownerguard.services.runtime import Runtime
+
+KINDS = {"work_order": "WO", "visit": "VI", "renovation": "RN"}
+LIVE = ("open", "assigned")
+TRANSITIONS = {
+    "open": {"assigned", "closed"},
+    "assigned": {"assigned", "done", "closed"},
+    "done": {"closed"},
+    "closed": set(),
+}
+STATUS_ZH = {"open": "待处理", "assigned": "已指派", "done": "已完成", "closed": "已关闭"}
+
+
+class WorkItemError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: str
+    number: str
+    company_id: str
+    community_id: str
+    room_id: str
+    kind: str
+    category: str
+    status: str
+    assignee: str | None
+    created_by: str
+
+    @property
+    def ref(self) -> WorkItemRef:
+        return WorkItemRef(self.number, self.kind, self.room_id, self.assignee,
+                           self.status in LIVE)
+
+
+def _row_to_item(r) -> WorkItem:
+    return WorkItem(r.id, r.number, r.company_id, r.community_id, r.room_id, r.kind,
+                    r.category, r.status, r.assignee, r.created_by)
+
+
+def create(rt: Runtime, uow: UnitOfWork, *, company_id: str, room_id: str, kind: str,
+           category: str, actor: str, assignee: str | None = None) -> WorkItem:
+    if kind not in KINDS:
+        raise WorkItemError(f"未知工单类型 / unknown kind {kind!r}")
+    room = uow.conn.execute(select(rooms.c.community_id).where(rooms.c.id == room_id)).first()
+    if room is None:
+        raise WorkItemError("没有这个房屋 / no such room")
+    today = clock.now().astimezone(clock.LOCAL).strftime("%Y%m%d")
+    prefix = f"{KINDS[kind]}-{today}-"
+    n = uow.conn.execute(select(func.count()).select_from(work_items).where(
+        work_items.c.number.like(prefix + "%"))).scalar_one()
+    now = clock.now()
+    item = WorkItem(new_id(), f"{prefix}{n + 1:04d}", company_id, room.community_id, room_id,
+                    kind, category[:40], "assigned" if assignee else "open", assignee, actor)
+    uow.conn.execute(insert(work_items).values(
+        id=item.id, number=item.number, company_id=company_id, community_id=item.community_id,
+        room_id=room_id, kind=kind, category=item.category, status=item.status,
+        assignee=assignee, created_by=actor, created_at=now, updated_at=now))
+    _audit(rt, uow, item, actor, "work_item_create")
+    return item
+
+
+def get(uow: UnitOfWork, number: str, company_id: str) -> WorkItem | None:
+    r = uow.conn.execute(select(work_items).where(work_items.c.number == number,
+                                                  work_items.c.company_id == company_id)).first()
+    return _row_to_item(r) if r else None
+
+
+def transition(rt: Runtime, uow: UnitOfWork, item: WorkItem, status: str, *, actor: str,
+               assignee: str | None = None) -> WorkItem:
+    if status not in TRANSITIONS[item.status]:
+        raise WorkItemError(f"工单状态不能从“{STATUS_ZH[item.status]}”变为“{STATUS_ZH.get(status, status)}” "
+                            f"/ cannot go from {item.status} to {status}")
+    if status == "assigned" and not assignee:
+        raise WorkItemError("指派需要处理人 / assigning needs an assignee")
+    values = {"status": status, "updated_at": clock.now()}
+    if status == "assigned":
+        values["assignee"] = assignee
+    uow.conn.execute(update(work_items).where(work_items.c.id == item.id).values(**values))
+    fresh = _row_to_item(uow.conn.execute(select(work_items).where(
+        work_items.c.id == item.id)).one())
+    _audit(rt, uow, fresh, actor, f"work_item_{status}")
+    if status not in LIVE:
+        from ownerguard.services.staff_access.contact_owner import release_for_item
+
+        release_for_item(rt, uow, fresh, actor=actor)
+    return fresh
+
+
+def list_items(uow: UnitOfWork, company_id: str, *, communities: set[str] | None = None,
+               assignee: str | None = None, live_only: bool = False) -> list[WorkItem]:
+    q = select(work_items).where(work_items.c.company_id == company_id)
+    if communities is not None:
+        q = q.where(work_items.c.community_id.in_(communities))
+    if assignee:
+        q = q.where(work_items.c.assignee == assignee)
+    if live_only:
+        q = q.where(work_items.c.status.in_(LIVE))
+    return [_row_to_item(r) for r in uow.conn.execute(q.order_by(work_items.c.created_at.desc())
+                                                      .limit(500))]
+
+
+def _audit(rt: Runtime, uow: UnitOfWork, item: WorkItem, actor: str, action: str) -> None:
+    rt.audit.append(uow.conn, item.community_id, item.company_id, [AuditEvent(
+        actor=actor, role="", action=action, work_item=item.number, outcome=item.status,
+        reason=item.kind)])
