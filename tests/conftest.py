@@ -8,9 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from datetime import datetime
 from sqlalchemy import create_engine, text
 
-from ownerguard.config import Settings
+from ownerguard import clock
+
 from ownerguard.services.home import init_home
 from ownerguard.services.runtime import Runtime, open_runtime
 
@@ -23,6 +25,28 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 def _pg_schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+# Every test runs at a known instant: Monday 7 December 2026, 10:00 Beijing time (a working day,
+# inside working hours), ticking on from there. No test depends on the hour it runs at or on
+# the machine's time zone; a test that needs another moment pins its own (``at``).
+PINNED = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with clock.use(clock.PinnedClock(PINNED)) as pinned:
+        yield pinned
+
+
+@pytest.fixture
+def at():
+    """``at("2026-12-08T01:30+08:00")`` moves the clock to that instant for the rest of the test."""
+    def move(when: str) -> clock.PinnedClock:
+        pinned = clock.PinnedClock(datetime.fromisoformat(when))
+        clock.set_clock(pinned)
+        return pinned
+    return move
 
 
 @pytest.fixture(params=BACKENDS)

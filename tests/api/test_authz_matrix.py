@@ -10,7 +10,6 @@ import pytest
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES, LegalBasis
 from ownerguard.domain.staff import STAFF_ROLES
-from ownerguard.services.oversight import anomalies
 from ownerguard.vault.grants import GRANTS
 from ownerguard.vault.policy import Level
 from support.staff_world import build_world
@@ -33,7 +32,6 @@ def expected(role: str, purpose: str, field: str, *, reveal: bool) -> str:
 
 @pytest.fixture
 def world(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     from ownerguard.domain import staff as roles
 
     # Quotas are tested elsewhere; here every role may make every reveal it is granted.

@@ -13,13 +13,12 @@ from ownerguard import clock
 from ownerguard.services.oversight import compliance_report
 from support.owner_world import ALICE_PHONE, world  # noqa: F401
 
-TODAY = clock.now().astimezone(clock.LOCAL).date()     # the report's days are Beijing days
 
 
 def _data(world) -> dict:
     with world.rt.uow(read_only=True) as uow:
         return compliance_report.gather(world.rt, uow, world.company_id,
-                                        TODAY - timedelta(days=30), TODAY)
+                                        clock.today() - timedelta(days=30), clock.today())
 
 
 def test_figures_follow_the_records(world):
@@ -29,7 +28,7 @@ def test_figures_follow_the_records(world):
     r = world.client.post(f"/api/v1/persons/{world.alice}/reveal", headers=world.as_("steward"),
                           json={"fields": ["phone"], "purpose": "record_keeping"})
     assert r.status_code == 200, r.text
-    from test_owner_portal import owner_token
+    from support.owner_world import owner_token
 
     h = {"Authorization": f"Bearer {owner_token(world, ALICE_PHONE)}"}
     world.client.post("/api/v1/me/inquiries", headers=h, json={"kind": "leak", "text": "测试"})
@@ -45,9 +44,9 @@ def test_report_names_no_resident_and_renders(world):
                       json={"fields": ["phone"], "purpose": "record_keeping"})
     with world.rt.uow(read_only=True) as uow:
         html = compliance_report.build(world.rt, uow, world.company_id,
-                                       TODAY - timedelta(days=7), TODAY, "html").decode()
+                                       clock.today() - timedelta(days=7), clock.today(), "html").decode()
         pdf = compliance_report.build(world.rt, uow, world.company_id,
-                                      TODAY - timedelta(days=7), TODAY, "pdf")
+                                      clock.today() - timedelta(days=7), clock.today(), "pdf")
     assert "合规审计报告" in html and "<svg" in html and "管家" in html
     for secret in ("爱丽丝", "鲍勃", ALICE_PHONE, world.alice):
         assert secret not in html
@@ -66,8 +65,8 @@ def test_api_is_for_the_dpo_only(world):
 def test_cli_writes_the_report(world, tmp_path):
     out = tmp_path / "report.json"
     result = CliRunner().invoke(app, ["report", "compliance", "--from",
-                                      (TODAY - timedelta(days=3)).isoformat(), "--to",
-                                      TODAY.isoformat(), "--out", str(out)])
+                                      (clock.today() - timedelta(days=3)).isoformat(), "--to",
+                                      clock.today().isoformat(), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["audit"]["ok"] is True
     assert oct(out.stat().st_mode)[-3:] == "600"

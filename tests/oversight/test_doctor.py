@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import types
 import uuid
 from datetime import date, timedelta
@@ -241,6 +240,8 @@ def test_backup_directory_setting(world, home, tmp_path):
     backups.mkdir()
     archive = backups / "og-nightly.dump"
     archive.write_bytes(b"ciphertext only")
+    fresh = clock.now().timestamp()          # written "now" by the pinned clock's reckoning
+    os.utime(archive, (fresh, fresh))
     _settings(home, f'[backup]\ndir = "{backups}"\n')
     assert problems(doctor.run(home)) == set()
     old = (clock.now() - timedelta(days=5)).timestamp()

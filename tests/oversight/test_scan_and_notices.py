@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -12,7 +11,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
-from ownerguard.services.oversight import anomalies
 from ownerguard.services.staff_access import notices
 from ownerguard.store.tables import audit_log, notes
 from support.staff_world import build_world
@@ -79,7 +77,6 @@ def test_notice_check_highlights_and_escapes():
 
 @pytest.fixture
 def world(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     return build_world(rt)
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from support.helpers import store_rows
+from ownerguard import clock
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.domain.model import ResidencyRole, age_on
 from ownerguard.domain.rows import PersonRow, RoomRow
@@ -22,7 +23,7 @@ def _child(row: int, name: str, born: date) -> PersonRow:
 
 @pytest.fixture
 def family(world):
-    today = date.today()
+    today = clock.today()
     store_rows(world.rt, [_child(10, "小明", date(today.year - 8, 1, 1)),
                           _child(11, "小红", date(today.year - 16, 1, 1))])
     return world

@@ -12,7 +12,7 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from ownerguard.services.oversight import alerts
 
@@ -48,7 +48,7 @@ def test_answer_accept_lifecycle(world):
     """L17: the company answers in writing; the owner reads the answer and accepts."""
     alice = _owner(world, ALICE_PHONE)
     item = _file(world, alice)
-    assert item["status"] == "open" and item["due"] > date.today().isoformat()
+    assert item["status"] == "open" and item["due"] > clock.today().isoformat()
     r = world.client.post(f"/api/v1/inquiries/{item['id']}/answer",
                           headers=world.as_("manager"),
                           json={"text": "经查，无员工导出您的信息；已提醒全体员工。"})
@@ -98,7 +98,7 @@ def test_escalation_needs_an_answer_or_a_passed_deadline(world):
     item = _file(world, alice)
     r = world.client.post(f"/api/v1/me/inquiries/{item['id']}/escalate", headers=alice)
     assert r.status_code == 409 and r.json()["detail"]["code"] == "not_yet"
-    _set_due(world, item["id"], date.today() - timedelta(days=1))
+    _set_due(world, item["id"], clock.today() - timedelta(days=1))
     detail = world.client.get(f"/api/v1/me/inquiries/{item['id']}", headers=alice).json()
     assert detail["overdue"] and detail["can_escalate"] and detail["can_download_dossier"]
     r = world.client.post(f"/api/v1/me/inquiries/{item['id']}/escalate", headers=alice,
@@ -152,7 +152,7 @@ def test_committee_member_sees_only_the_inquiry(world):
 def test_committee_of_another_community_sees_nothing(world):
     alice = _owner(world, ALICE_PHONE)
     item = _file(world, alice)
-    _set_due(world, item["id"], date.today() - timedelta(days=1))
+    _set_due(world, item["id"], clock.today() - timedelta(days=1))
     world.client.post(f"/api/v1/me/inquiries/{item['id']}/escalate", headers=alice)
     with world.rt.uow() as uow:
         other = "c0000000-0000-4000-8000-000000000001"
@@ -205,7 +205,7 @@ def test_sweep_leaves_answered_inquiries_alone(world):
     item = _file(world, _owner(world, ALICE_PHONE))
     world.client.post(f"/api/v1/inquiries/{item['id']}/answer", headers=world.as_("dpo"),
                       json={"text": "已答复"})
-    _set_due(world, item["id"], date.today() - timedelta(days=3))
+    _set_due(world, item["id"], clock.today() - timedelta(days=3))
     with world.rt.uow() as uow:
         assert inquiries.sweep(world.rt, uow) == {"reminded": 0, "overdue": 0}
 

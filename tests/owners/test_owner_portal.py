@@ -4,13 +4,11 @@ B), brute force and enumeration (owner-portal issue; L11)."""
 from __future__ import annotations
 
 import json
-import re
 
-import pytest
 from typer.testing import CliRunner
 
+from ownerguard import clock
 from ownerguard.cli.main import app
-from ownerguard.services.oversight import anomalies
 from ownerguard.services.owners import auth as owner_auth
 from ownerguard.adapters.contact.sms import list_outbox
 from support.owner_world import ALICE_PHONE, BOB_PHONE, last_code, owner_token, world  # noqa: F401
@@ -162,11 +160,10 @@ def test_flag_an_access_as_suspicious_files_an_inquiry(world):
     assert r.status_code == 201, r.text
     got = r.json()
     assert got["status"] == "open" and got["number"].startswith("IQ-")
-    from datetime import date
 
     from ownerguard.domain.deadlines import add_working_days
 
-    assert got["due"] == add_working_days(date.today()).due.isoformat()
+    assert got["due"] == add_working_days(clock.today()).due.isoformat()
     assert [i["number"] for i in world.client.get("/api/v1/me/inquiries", headers=h)
             .json()["inquiries"]] == [got["number"]]
     # the letter is sealed free text: no clear phone in the database rows

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from support.helpers import ctx, person_row, store_rows
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.domain.rights import REFUSAL_REASONS
-from ownerguard.services.oversight import anomalies
 from ownerguard import clock
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.owners import rights as svc
@@ -33,7 +32,6 @@ ADULT_ID = "110105198006010015"
 
 @pytest.fixture
 def world(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     w = build_world(rt)
     # Alice's household: a child and an adult son, both family members of her room.
     store_rows(rt, [

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from stdnum.cn import ric
 
+from ownerguard import clock
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.domain.rows import PersonRow
 from ownerguard.services.registry.demo_data import CSV_HEADER, community_name, generate_csv, generate_rows
@@ -29,7 +30,7 @@ def rows() -> list[PersonRow]:
 
 
 def _years_ago(years: int) -> date:
-    today = date.today()
+    today = clock.today()
     try:
         return today.replace(year=today.year - years)
     except ValueError:
@@ -86,7 +87,7 @@ def test_minors_are_family_members_born_in_the_last_14_years(rows: list[PersonRo
     assert minors, "a community of 3000 rooms has children"
     for minor in minors:
         assert minor.role is ResidencyRole.FAMILY
-        assert minor.birth_date <= date.today()
+        assert minor.birth_date <= clock.today()
     assert sum(1 for minor in minors if minor.phone) < 0.3 * len(minors)
     assert any(minor.contact_phone for minor in minors)
     adults = [row for row in rows if row.role is not ResidencyRole.FAMILY and row.birth_date]

@@ -13,11 +13,11 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from support.helpers import person_row, store_rows
+from ownerguard import clock
 from ownerguard.cli.main import app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.services.sharing import shares as shares_svc
@@ -42,7 +42,7 @@ def _partner(world, *, name="顺丰驿站", kind="courier", relationship="provis
         "contact": {"person": "联系人", "phone": "13700001111"}})
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    today = date.today()
+    today = clock.today()
     r = world.client.post(f"/api/v1/partners/{pid}/agreements", headers=_dpo(world), json={
         "purposes": list(purposes), "fields": list(fields), "retention_days": 30,
         "deletion_duty": "到期后7日内删除并出具书面确认", "signed_on": (today - timedelta(days=10))
@@ -109,7 +109,7 @@ def test_no_agreement_no_assessment_no_share(world):
 
 
 def test_expired_agreement_blocks_sharing(world):
-    pid = _partner(world, name="过期驿站", expires=date.today() - timedelta(days=1))
+    pid = _partner(world, name="过期驿站", expires=clock.today() - timedelta(days=1))
     r = _request(world, pid)
     assert r.status_code == 409 and r.json()["detail"]["code"] == "agreement_expired"
 

@@ -15,11 +15,12 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
+from ownerguard import clock
 from ownerguard.store.tables import (
     agreements,
     blind_index,
@@ -94,7 +95,7 @@ def _alias(rng: random.Random, used: set[str]) -> str:
 def _share(conn, company_id: str, community_id: str, partner_id: str, agreement_id: str,
            number: str, fields: list[str], n_persons: int, n_canaries: int) -> str:
     sid = str(uuid.uuid4())
-    now = datetime.now(UTC)
+    now = clock.now()
     conn.execute(insert(shares).values(
         id=sid, number=number, company_id=company_id, community_id=community_id,
         partner_id=partner_id, agreement_id=agreement_id, purpose="delivery",
@@ -165,7 +166,7 @@ def world(rt) -> World:
             people[r.person_id] = by_digest[bytes(r.digest)]
         # Ordered by name, not by (random) person id: the same packages in every run.
         pids = sorted(people, key=lambda p: people[p])
-        now = datetime.now(UTC)
+        now = clock.now()
         partner_ids, agreement_ids = {}, {}
         for pname, kind in (("快递驿站", "courier"), ("装修公司", "decoration"),
                             ("保险代理", "insurer"), ("智能门禁", "iot_vendor")):
@@ -177,8 +178,8 @@ def world(rt) -> World:
             conn.execute(insert(agreements).values(
                 id=aid, company_id=comp.id, partner_id=pid, purposes="delivery",
                 fields="name,phone,rooms,gender", retention_days=90, deletion_duty="删除并书面确认",
-                signed_on=date.today() - timedelta(days=30),
-                expires_on=date.today() + timedelta(days=335),
+                signed_on=clock.today() - timedelta(days=30),
+                expires_on=clock.today() + timedelta(days=335),
                 document_sha256=hashlib.sha256(pname.encode()).hexdigest(), created_at=now,
                 created_by="test:dpo"))
         plan = [  # number, partner, fields, members, canaries

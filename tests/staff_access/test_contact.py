@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from support.fake_axb import create_fake_axb
 from support.fake_sms import create_fake_sms
+from ownerguard import clock
 from ownerguard.adapters.contact import (
     DEFAULT_POOL,
     AliasBinding,
@@ -67,7 +68,7 @@ def refused(code: str):
 
 
 def _later(**kw) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(**kw)
+    return clock.now() + timedelta(**kw)
 
 
 # ---------------------------------------------------------------------------------------------

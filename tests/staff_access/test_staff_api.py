@@ -18,7 +18,6 @@ from support.staff_world import build_world
 @pytest.fixture
 def world(rt, monkeypatch):
     # Tests run at any hour; only the off-hours test narrows the working day.
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     return build_world(rt)
 
 
@@ -252,8 +251,13 @@ def test_many_people_and_repeated_denials(world, monkeypatch):
     assert {"many_people", "repeated_denials"} <= kinds
 
 
-def test_off_hours_reveal_alerts(world, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 0))
+@pytest.fixture
+def night(at):
+    """23:30 Beijing time, outside working hours (7:00–21:00), before the world signs in."""
+    at("2026-12-07T23:30:00+08:00")
+
+
+def test_off_hours_reveal_alerts(night, world):
     r = world.client.post(f"/api/v1/persons/{world.alice}/reveal", headers=world.as_("steward"),
                           json={"fields": ["name"], "purpose": "record_keeping"})
     assert r.status_code == 200

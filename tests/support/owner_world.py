@@ -7,7 +7,6 @@ import re
 import pytest
 
 from ownerguard.adapters.contact.sms import list_outbox
-from ownerguard.services.oversight import anomalies
 from support.staff_world import build_world
 
 ALICE_PHONE = "13811112222"
@@ -16,7 +15,6 @@ BOB_PHONE = "13933334444"
 
 @pytest.fixture
 def world(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     return build_world(rt)
 
 

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from support.helpers import ctx
 from ownerguard.cli.main import app
-from ownerguard.services.registry import persons as svc
 from ownerguard.services.registry.demo import create_demo
 from ownerguard.vault.rotation import pending, rotate
 from ownerguard.services.runtime import open_runtime

@@ -10,7 +10,6 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from ownerguard.services.oversight import anomalies
 from ownerguard.services.staff_access import accounts as staff_svc
 from support.browser import launch, live_server, require_chromium
 from support.staff_world import PASSWORD, build_world
@@ -23,7 +22,6 @@ sync_api = require_chromium()
 
 @pytest.fixture
 def server(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     world = build_world(rt)
     with live_server(rt) as base:
         yield world, base

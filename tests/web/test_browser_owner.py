@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ownerguard.services.oversight import anomalies
 from ownerguard.services.owners import inquiries as inquiries_svc
 from ownerguard.adapters.contact.sms import list_outbox
 from support.browser import launch, live_server, require_chromium
@@ -25,7 +24,6 @@ sync_api = require_chromium()
 
 @pytest.fixture
 def server(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     world = build_world(rt)
     # A steward reads Alice's record through the gate: her access feed has an entry.
     r = world.client.get(f"/api/v1/persons/{world.alice}", headers=world.as_("steward"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from ownerguard import clock
 from ownerguard import web
 from ownerguard.api.app import create_app
 from ownerguard.domain.consent import NOTICE_VERSION
-from ownerguard.services.oversight import anomalies
 from ownerguard.services.owners import auth as owner_auth
 from ownerguard.adapters.contact.sms import list_outbox
 from support.staff_world import build_world
@@ -25,7 +25,6 @@ PAGES = ("/owner/data", "/owner/access", "/owner/consents", "/owner/inquiries")
 
 @pytest.fixture
 def world(rt, monkeypatch):
-    monkeypatch.setattr(anomalies, "WORKING_HOURS", (0, 24))
     return build_world(rt)
 
 
@@ -222,10 +221,10 @@ def test_access_feed_newest_first_with_local_time_and_flag(world):
     assert "technician" not in first        # a pseudonymous reference, not the account
     assert re.search(r"<time>\d{4}-\d\d-\d\d \d\d:\d\d</time>", first)
     # times are Asia/Shanghai
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     shown = re.search(r"<time>([^<]+)</time>", first).group(1)
-    now_cn = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
+    now_cn = clock.local_now().replace(tzinfo=None)
     assert abs(datetime.strptime(shown, "%Y-%m-%d %H:%M") - now_cn) < timedelta(minutes=5)
     # flag the steward's read as suspicious → a suspicious_access inquiry with that entry
     steward_entry = entries[1]
@@ -274,11 +273,10 @@ def test_file_an_inquiry_and_list_it(world):
     number = re.search(r"n=(IQ-[0-9]{8}-[0-9A-F]+)", r.headers["location"]).group(1)
     listing = client.get(r.headers["location"]).text
     assert f"书面质疑已提交：{number}" in listing
-    from datetime import date
 
     from ownerguard.domain.deadlines import add_working_days
 
-    assert add_working_days(date.today()).due.isoformat() in listing
+    assert add_working_days(clock.today()).due.isoformat() in listing
     assert "骚扰电话/短信" in listing and "待答复" in listing
     r = client.post("/owner/inquiries", data={"kind": "leak", "text": "  ",
                                               "csrf": csrf_of(html)})

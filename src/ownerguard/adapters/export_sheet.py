@@ -160,7 +160,8 @@ class WatermarkFinding:
 
 
 def new_export_id(created_at: datetime) -> str:
-    """A fresh id in the watermark's format; 4 hex digits are unique enough within one day."""
+    """A fresh id in the watermark's format (``created_at`` in Beijing time: the date people
+    read); 4 hex digits are unique enough within one day."""
     return f"EX-{created_at:%Y%m%d}-{secrets.token_hex(2).upper()}"
 
 

@@ -99,7 +99,7 @@ def move_out(room: str = typer.Option(..., help="房屋，如“1栋 1单元 101
     from ownerguard.services.registry import move_out as svc
 
     try:
-        day = date.fromisoformat(on) if on else clock.now().astimezone(clock.LOCAL).date()
+        day = date.fromisoformat(on) if on else clock.today()
     except ValueError:
         raise fail("日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD") from None
     with runtime() as rt:

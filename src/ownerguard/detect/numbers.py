@@ -22,8 +22,9 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from ownerguard.detect.span import Candidate
+from ownerguard import clock
 
-_THIS_YEAR = date.today().year
+_THIS_YEAR = clock.today().year
 
 # Every token starts with one of [0-9+(EG]. The pattern consumes that character *first* so that
 # the regex engine can skip ahead to the next such character in C (a pattern that starts with a

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from ownerguard import clock
 from dataclasses import dataclass
 from datetime import date
 
@@ -159,7 +160,6 @@ _ID15 = re.compile(r"\d{15}", re.ASCII)
 _ALNUM = re.compile(r"[0-9A-Z]+")  # explicit ranges: \w and \d would admit non-ASCII digits
 _EXCEL_LOST_DIGITS = "身份证号被 Excel 以科学计数法存储，后几位已丢失；请将该列设为文本格式后重新导出"
 _EARLIEST_BIRTH = date(1900, 1, 1)
-_STARTED_ON = date.today()      # births up to here need no date.today() call (~0.8 µs)
 
 
 def normalize_id_number(raw: object) -> IdNumber:
@@ -228,7 +228,7 @@ def _id15(number: str) -> IdNumber:
 
 
 def _check_birth_date(born: date) -> None:
-    if born < _EARLIEST_BIRTH or (born > _STARTED_ON and born > date.today()):
+    if born < _EARLIEST_BIRTH or born > clock.today():
         raise InvalidValue("身份证号中的出生日期（第7-14位）不可能（早于1900年或晚于今天），请核对证件号")
 
 

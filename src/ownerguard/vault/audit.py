@@ -18,12 +18,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import audit_heads, audit_log
+from ownerguard import clock
 
 SEP = "\x1f"
 GENESIS_PREFIX = "ownerguard-audit-genesis|"
@@ -70,7 +70,7 @@ def entry_hash(prev_hash: str, values: Sequence[object]) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return clock.iso(clock.now())
 
 
 def _check(event: AuditEvent) -> None:

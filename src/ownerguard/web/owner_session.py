@@ -17,7 +17,6 @@ import secrets
 
 from fastapi import Request
 from fastapi.responses import Response
-from ownerguard.services.owners import auth as owner_auth
 from ownerguard.web.render import is_https
 
 PREFIX = "/owner"

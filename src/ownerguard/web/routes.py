@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -163,7 +163,7 @@ class Console:
         until = cert.training_valid_until
         return {"name": who.display_name, "username": who.username, "role": who.role,
                 "certified": cert.certified,
-                "until": until.astimezone(clock.LOCAL).date().isoformat() if until else None,
+                "until": clock.local_date(until).isoformat() if until else None,
                 "nda": cert.nda_version, "dpo": who.role == "dpo",
                 "sysadmin": who.role == "sysadmin"}
 
@@ -559,7 +559,7 @@ def _work_order_in_scope(c: Console, number: str) -> work_items_svc.WorkItem | N
 
 
 def _local_time(value: datetime) -> str:
-    return value.astimezone(clock.LOCAL).strftime("%Y-%m-%d %H:%M")
+    return clock.local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _work_order_page(c: Console, item: work_items_svc.WorkItem, *, reveal: bool = False,
@@ -772,7 +772,7 @@ def arrears_notice(request: Request, community: str = Form(""), rooms: str = For
 
 
 def _today() -> date:
-    return clock.now().astimezone(clock.LOCAL).date()
+    return clock.today()
 
 
 def _nda_text(who: staff_svc.StaffRecord) -> str:
@@ -933,7 +933,7 @@ def dpo_audit(request: Request, person_id: str = "", actor: str = "",
         if since:
             try:
                 day = date.fromisoformat(since)
-                since_iso = clock.iso(datetime.combine(day, time.min, tzinfo=clock.LOCAL))
+                since_iso = clock.iso(clock.start_of_day(day))
             except ValueError:
                 error = "bad_since"
         entries = [] if error else _audit_entries(c, person_id or None, actor or None,

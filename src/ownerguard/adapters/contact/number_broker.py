@@ -37,6 +37,7 @@ from ownerguard.adapters.contact import (
     provider_code_of,
     provider_url,
 )
+from ownerguard import clock
 
 DEFAULT_POOL = "17000000000-17000000999"
 MAX_REF_LENGTH = 64
@@ -73,7 +74,7 @@ class NumberBroker(Protocol):
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _check_bind_args(owner_phone: str, staff_phone: str | None, binding_ref: str,
@@ -316,7 +317,9 @@ class AxbBroker:
 
     def bind(self, owner_phone: str, staff_phone: str | None, binding_ref: str,
              expires_at: datetime) -> AliasBinding:
-        now = datetime.fromtimestamp(self._clock(), timezone.utc)
+        # The lifetime is counted on OwnerGuard's clock (the work item's end is on it); the
+        # request signature's timestamp below is the vendor's wall clock.
+        now = clock.now()
         owner, staff, seconds = _check_bind_args(owner_phone, staff_phone, binding_ref,
                                                  expires_at, now)
         body = {"phoneA": owner, "expiration": str(seconds), "bindingRef": binding_ref}

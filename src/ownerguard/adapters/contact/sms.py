@@ -19,7 +19,6 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +33,7 @@ from ownerguard.adapters.contact import (
     provider_url,
 )
 from ownerguard.vault.masking.phone import mask_phone
+from ownerguard import clock
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class OutboxSms:
         record = {
             "warning": OUTBOX_WARNING,
             "message_id": message_id,
-            "ts": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "ts": clock.now().isoformat(timespec="seconds"),
             "to_masked": mask_phone(number),
             "to_ref": str(to_ref),
             "template": template,

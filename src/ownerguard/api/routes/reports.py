@@ -27,7 +27,7 @@ def compliance(request: Request, start: date | None = None, end: date | None = N
     """``?start=&end=`` (default: the last 90 days) ``&format=pdf|html|json``."""
     if format not in MEDIA:
         raise error(422, "bad_format", "格式应为 pdf、html 或 json", "format is pdf, html or json")
-    end = end or clock.now().astimezone(clock.LOCAL).date()
+    end = end or clock.today()
     start = start or end - timedelta(days=90)
     if end < start:
         raise error(422, "bad_dates", "结束日期早于开始日期", "end before start")

@@ -47,7 +47,7 @@ def move_out(residency_id: str, request: Request, body: MoveOutIn | None = None,
                              or (place.community_id, place.building_id) in who.scope):
         raise error(404, "not_found", "没有这条居住记录", "no such residency")
     on = (body.date if body and body.date else
-          clock.now().astimezone(clock.LOCAL).date())
+          clock.today())
     try:
         done = svc.move_out(runtime(request), unit, residency_id, company_id=who.company_id,
                             actor=who.username, role=who.role, on=on,

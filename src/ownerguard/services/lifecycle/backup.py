@@ -35,7 +35,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,13 +46,14 @@ from sqlalchemy.pool import StaticPool
 from ownerguard.config import SETTINGS_FILE
 from ownerguard.store import migrate
 from ownerguard.store.db import is_sqlite
-from ownerguard.store.tables import audit_heads, audit_log, company_keys, metadata, person_keys, \
+from ownerguard.store.tables import audit_heads, audit_log, company_keys, person_keys, \
     system_keys
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.datakeys import company_key_context
 from ownerguard.vault.keys import KeyUnavailable, MasterKey, UnwrapFailed
 from ownerguard.services.lifecycle import shred_ledger
+from ownerguard import clock
 
 if TYPE_CHECKING:
     from ownerguard.services.runtime import Runtime
@@ -183,7 +183,7 @@ def create_backup(rt: "Runtime", out: Path, *, progress: Progress = _noop,
             files[SETTINGS] = home / SETTINGS
         backup_id = str(uuid.uuid4())
         manifest = {"format": FORMAT, "backup_id": backup_id,
-                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "created_at": clock.now().isoformat(timespec="seconds"),
                     "backend": backend, "database_member": member, **info,
                     "master_key_included": False, "note": NOTE,
                     "shred_ledger": "not included: the live ledger of the home restoring this "

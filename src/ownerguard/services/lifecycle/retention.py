@@ -445,7 +445,7 @@ def run(rt: Runtime, *, dry_run: bool = False, actor: str = ACTOR,
     rules = rules_from_settings(rt.settings.retention)
     n = batch_size(rt.settings.retention)
     now = now or clock.now()
-    today = now.astimezone(clock.LOCAL).date()
+    today = clock.local_date(now)
     result = RunResult(dry_run, today.isoformat())
     for category, rule in rules.items():
         if categories and category not in categories:

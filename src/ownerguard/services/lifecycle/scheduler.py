@@ -36,7 +36,7 @@ def _deadlines(rt: Runtime) -> dict:
     from ownerguard.services.owners import inquiries
     from ownerguard.services.owners import rights
 
-    today = clock.now().astimezone(clock.LOCAL).date()
+    today = clock.today()
     with rt.uow() as uow:
         out = {"inquiries": inquiries.sweep(rt, uow, today),
                "rights": rights.sweep(rt, uow, today)}

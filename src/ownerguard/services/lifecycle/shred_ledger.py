@@ -52,7 +52,6 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +60,7 @@ from sqlalchemy import Connection, delete, event, insert, select, update
 from ownerguard.store.tables import blind_index, person_keys, persons, residencies, system_keys
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.keys import KeyProblem
+from ownerguard import clock
 
 if TYPE_CHECKING:
     from ownerguard.services.runtime import Runtime
@@ -83,7 +83,7 @@ def ledger_path(home: Path) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return clock.now().isoformat(timespec="microseconds")
 
 
 def _canonical(rec: dict) -> bytes:

@@ -30,7 +30,7 @@ def check(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, views: list[PersonVi
     raised = []
     outcomes = [s for v in views for s in v.fields.values()]
     now = clock.now()
-    local_hour = now.astimezone(clock.LOCAL).hour
+    local_hour = clock.local(now).hour
     since = clock.iso(now - WINDOW)
 
     def alert(kind: str, severity: str, detail: str, subject: str = "") -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -35,8 +35,7 @@ REVEAL_ACTIONS = ("reveal", "read", "export", "provide", "contact", "self_access
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time.min, tzinfo=clock.LOCAL),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=clock.LOCAL))
+    return clock.start_of_day(start), clock.start_of_day(end + timedelta(days=1))
 
 
 def gather(rt: Runtime, uow: UnitOfWork, company_id: str, start: date, end: date) -> dict:
@@ -46,7 +45,7 @@ def gather(rt: Runtime, uow: UnitOfWork, company_id: str, start: date, end: date
     company = c.execute(select(companies.c.name).where(companies.c.id == company_id)).scalar_one()
     return {
         "company": company, "from": start.isoformat(), "to": end.isoformat(),
-        "generated": clock.now().astimezone(clock.LOCAL).isoformat(timespec="seconds"),
+        "generated": clock.local_now().isoformat(timespec="seconds"),
         "staff": _staff(rt, uow, company_id),
         "reveals": _reveals(uow, company_id, lo, hi),
         "anomalies": _anomalies(uow, company_id, lo, hi),
@@ -90,7 +89,7 @@ def _reveals(uow: UnitOfWork, company_id: str, lo: datetime, hi: datetime) -> di
                          for r in clear)
     by_week: Counter = Counter()
     for r in clear:
-        day = datetime.fromisoformat(r.ts).astimezone(clock.LOCAL).date()
+        day = clock.local_date(datetime.fromisoformat(r.ts))
         by_week[(day - timedelta(days=day.weekday())).isoformat()] += 1
     return {"reads": len(rows), "clear": len(clear),
             "denied": sum(r.outcome == "denied" for r in rows),
@@ -114,7 +113,7 @@ def _by(conn, table, col, company_id: str, when, lo: datetime, hi: datetime) -> 
 
 
 def _partners(uow: UnitOfWork, company_id: str) -> dict:
-    today = clock.now().astimezone(clock.LOCAL).date()
+    today = clock.today()
     out = []
     for p in uow.conn.execute(select(partners).where(partners.c.company_id == company_id)
                               .order_by(partners.c.name)):
@@ -153,11 +152,11 @@ def _deadlines(uow: UnitOfWork, table, company_id: str, lo: datetime, hi: dateti
     rows = uow.conn.execute(select(table.c.status, table.c.due_date, done.label("done")).where(
         table.c.company_id == company_id, table.c.created_at >= lo,
         table.c.created_at < hi)).all()
-    today = clock.now().astimezone(clock.LOCAL).date()
+    today = clock.today()
     on_time = late = open_overdue = 0
     for r in rows:
         if r.done is not None:
-            answered = clock.aware(r.done).astimezone(clock.LOCAL).date()
+            answered = clock.local_date(r.done)
             on_time += answered <= r.due_date
             late += answered > r.due_date
         elif today > r.due_date:

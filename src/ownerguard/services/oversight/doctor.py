@@ -73,7 +73,7 @@ class Env:
 
     @property
     def today(self):
-        return self.now.astimezone(clock.LOCAL).date()
+        return clock.local_date(self.now)
 
     @contextmanager
     def uow(self) -> Iterator[UnitOfWork]:

@@ -97,7 +97,7 @@ def wards(rt: Runtime, uow: UnitOfWork, session) -> list[tuple[str, str]]:
     from ownerguard import clock
     from ownerguard.services.owners.portal import _ctx
 
-    today = clock.now().astimezone(clock.LOCAL).date()
+    today = clock.today()
     out = []
     for company_id in sorted({k.company_id for k in kids}):
         ids = sorted(k.id for k in kids if k.company_id == company_id)

@@ -63,13 +63,13 @@ def build(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str, 
     audit, truncated = _audit_extract(uow, item)
     answered = item.answered_at
     answered_on_time = None if answered is None else \
-        clock.aware(answered).astimezone(clock.LOCAL).date() <= item.due
+        clock.local_date(answered) <= item.due
     company = uow.conn.execute(select(companies.c.name).where(
         companies.c.id == item.company_id)).scalar_one()
     community = uow.conn.execute(select(communities.c.name).where(
         communities.c.id == item.community_id)).scalar() if item.community_id else None
     summary = inquiries.summary(item)
-    generated = clock.now().astimezone(clock.LOCAL).isoformat(timespec="seconds")
+    generated = clock.local_now().isoformat(timespec="seconds")
     document = render.html(
         "dossier.html", inquiry=summary, generated=generated,
         complainant={"name": view.fields["name"].value, "rooms": view.fields["rooms"].value},

@@ -73,7 +73,7 @@ class Inquiry:
 
     def overdue(self, today: date | None = None) -> bool:
         """No answer by the end of the due date (L17)."""
-        today = today or clock.now().astimezone(clock.LOCAL).date()
+        today = today or clock.today()
         return self.answered_at is None and self.status == "open" and today > self.due
 
     @property
@@ -112,8 +112,8 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
     community_id = _community_of(uow, pid)
     note_id = _note(rt, uow, company_id, session.actor, "owner", "inquiry", text, community_id)
     now = clock.now()
-    deadline = add_working_days(now.astimezone(clock.LOCAL).date(), working_days)
-    number = f"IQ-{now.astimezone(clock.LOCAL):%Y%m%d}-{os.urandom(2).hex().upper()}"
+    deadline = add_working_days(clock.local_date(now), working_days)
+    number = f"IQ-{clock.local(now):%Y%m%d}-{os.urandom(2).hex().upper()}"
     iid = new_id()
     uow.conn.execute(insert(inquiries).values(
         id=iid, number=number, company_id=company_id, person_id=pid, kind=kind,
@@ -313,7 +313,7 @@ def committee_reply(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, inquiry_id
 def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> dict[str, int]:
     """Remind the DPO the working day before an inquiry falls due; flag it once overdue (L17).
     Idempotent: each inquiry is reminded once and flagged once."""
-    today = today or clock.now().astimezone(clock.LOCAL).date()
+    today = today or clock.today()
     counts = {"reminded": 0, "overdue": 0}
     pending = [_row(r) for r in uow.conn.execute(select(inquiries).where(
         inquiries.c.status == "open", inquiries.c.answered_at.is_(None)))]
@@ -346,7 +346,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> dict[str, 
 
 def local_time(value) -> str:
     """Times people read are Beijing time, to the second."""
-    return clock.aware(value).astimezone(clock.LOCAL).isoformat(timespec="seconds")
+    return clock.local(value).isoformat(timespec="seconds")
 
 
 def summary(item: Inquiry, *, for_role: str = "owner") -> dict:

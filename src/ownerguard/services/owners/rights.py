@@ -158,7 +158,7 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
                    "corrections only go with kind=correction")
 
     now = clock.now()
-    deadline = add_working_days(now.astimezone(clock.LOCAL).date(),
+    deadline = add_working_days(clock.local_date(now),
                                 working_days if working_days is not None
                                 else deadline_days(rt))
     note_id = None
@@ -169,7 +169,7 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
         except freetext.TextError as exc:
             raise _err("bad_text", str(exc), str(exc)) from None
     rid = new_id()
-    number = f"RQ-{now.astimezone(clock.LOCAL):%Y%m%d}-{os.urandom(2).hex().upper()}"
+    number = f"RQ-{clock.local(now):%Y%m%d}-{os.urandom(2).hex().upper()}"
     uow.conn.execute(insert(rights_requests).values(
         id=rid, number=number, company_id=company_id, community_id=_community(uow, pid),
         person_id=pid, requester=session.actor, on_behalf=on_behalf, kind=kind,
@@ -487,7 +487,7 @@ def _check_decider(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r) -> None:
 def pending(uow: UnitOfWork, company_id: str, communities: list[str] | None = None, *,
             status: str | None = "open", today: date | None = None) -> list[dict]:
     """The request queue, without personal values: number, kind, due date, status, overdue."""
-    today = today or clock.now().astimezone(clock.LOCAL).date()
+    today = today or clock.today()
     q = select(rights_requests).where(rights_requests.c.company_id == company_id)
     if status:
         q = q.where(rights_requests.c.status == status)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
@@ -10,6 +9,7 @@ from ownerguard.domain.model import Community, Company, new_id
 from ownerguard.store.tables import communities, companies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.datakeys import DataKeys
+from ownerguard import clock
 
 DEFAULT_COMPANY = "默认物业公司"
 
@@ -20,7 +20,7 @@ def get_or_create_company(uow: UnitOfWork, keys: DataKeys, name: str) -> Company
         return Company(row.id, row.name)
     company = Company(new_id(), name)
     uow.conn.execute(insert(companies).values(id=company.id, name=name,
-                                              created_at=datetime.now(UTC)))
+                                              created_at=clock.now()))
     keys.create_company_secret(uow.conn, company.id)
     return company
 
@@ -32,7 +32,7 @@ def get_or_create_community(uow: UnitOfWork, company: Company, name: str) -> Com
         return Community(row.id, row.company_id, row.name)
     community = Community(new_id(), company.id, name)
     uow.conn.execute(insert(communities).values(id=community.id, company_id=company.id,
-                                                name=name, created_at=datetime.now(UTC)))
+                                                name=name, created_at=clock.now()))
     return community
 
 

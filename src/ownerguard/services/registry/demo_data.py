@@ -8,7 +8,7 @@ Faker zh_CN is used only to seed pools of name parts: its addresses are no use f
 calling it per row is far too slow for the 100k-row benchmarks. Phones, ID numbers and plates are
 built here from ``random.Random(seed)``; ID numbers carry a valid check digit and a region code
 that ``stdnum.cn.ric.validate`` accepts for the birth year. Ages are relative to
-``date.today()``, so a seed reproduces the same community on the same day.
+``clock.today()`` (Beijing), so a seed reproduces the same community on the same day.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from stdnum.cn.ric import calc_check_digit
 
 from ownerguard.domain.model import IdType, ResidencyRole
 from ownerguard.domain.rows import PersonRow, RoomRow, VehicleRow
+from ownerguard import clock
 
 # --- community names ---------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ def generate_rows(n_rooms: int, seed: int = 0, *, buildings: int | None = None) 
         rng=rng,
         names=_name_pools(seed),
         city=rng.choice(_CITIES),
-        today=date.today(),
+        today=clock.today(),
         parking=_parking_spaces(rng, n_rooms),
     )
     return _community_rows(community, n_rooms, buildings)

@@ -12,7 +12,6 @@ import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ownerguard.domain.rows import Reject
@@ -20,6 +19,7 @@ from ownerguard.services.registry.importer import ImportCounts, Importer, file_s
 from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
 from ownerguard.services.runtime import Runtime
 from ownerguard.adapters.sheets import read_sheet
+from ownerguard import clock
 
 
 @dataclass
@@ -75,7 +75,7 @@ def write_reject_report(directory: Path, source: Path, rejected: list[Reject]) -
     if not rejected:
         return None
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = clock.local_now().strftime("%Y%m%dT%H%M%S")
     # The source file name is left out: people name sheets after owners too.
     out = directory / f"rejects-{stamp}-{os.getpid()}.csv"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -39,6 +39,7 @@ from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.blind import BlindIndexer
 from ownerguard.vault.crypto import seal
 from ownerguard.services.runtime import Runtime
+from ownerguard import clock
 
 ROOM_KEY_SEP = "\x1f"
 
@@ -120,8 +121,8 @@ class Importer:
         existing_res = self._existing_residencies(uow, community.id)
         existing_veh = self._existing_vehicles(uow, set(known.values()))
         existing_last4 = self._existing_digests(uow, set(known.values()), "phone_last4")
-        today = date.today()
-        now = datetime.now(UTC)
+        today = clock.today()
+        now = clock.now()
 
         person_rows, key_rows, index_rows, res_rows, veh_rows = [], [], [], [], []
         events: list[AuditEvent] = []

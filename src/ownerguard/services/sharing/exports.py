@@ -70,7 +70,7 @@ def request(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *, purpose
     if ctx.scope is not None and (community_id, None) not in ctx.scope and \
             (community_id, building_id) not in ctx.scope:
         raise ExportError("out_of_scope", "所选范围超出您的职责范围", "selection out of your scope")
-    number = new_export_id(clock.now())
+    number = new_export_id(clock.local_now())
     eid = new_id()
     secret = os.urandom(32)
     sealed = seal_secret(rt.keys, uow.conn, who.company_id, "exports", "secret_ct", eid,

@@ -119,7 +119,7 @@ def open_incident(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
                                       {"description": description}, ensure_ascii=False))
     now = clock.now()
     iid = new_id()
-    number = f"IN-{now.astimezone(clock.LOCAL):%Y%m%d}-{os.urandom(2).hex().upper()}"
+    number = f"IN-{clock.local(now):%Y%m%d}-{os.urandom(2).hex().upper()}"
     uow.conn.execute(insert(incidents).values(
         id=iid, number=number, company_id=company_id, source=source, source_ref=ref,
         share_id=share_id, status="open", opened_by=actor, opened_at=now,
@@ -239,7 +239,7 @@ def for_owner(rt: Runtime, uow: UnitOfWork, person_ids: list[str], ctx: AccessCo
                                   client=ctx.client)
         statement = _statement(rt, uow, item, ctx=owner_ctx)
         out.append({"number": item.number,
-                    "opened": clock.aware(item.opened_at).astimezone(clock.LOCAL)
+                    "opened": clock.local(item.opened_at)
                     .isoformat(timespec="seconds"),
                     "data": [CATALOGUE[f].label_zh for f in r.mine.split(",") if f in CATALOGUE],
                     **{k: statement.get(k, "") for k, _ in ITEMS if k != "data"}})
@@ -268,8 +268,8 @@ def regulator_report(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: st
         description=statement.get("description", ""), notified=len(notified),
         actions=actions(rt, uow, company_id, item.id),
         legal=refs("L21", "L8", "L24"),
-        opened=clock.aware(item.opened_at).astimezone(clock.LOCAL).isoformat(timespec="seconds"),
-        generated=clock.now().astimezone(clock.LOCAL).isoformat(timespec="seconds"))
+        opened=clock.local(item.opened_at).isoformat(timespec="seconds"),
+        generated=clock.local_now().isoformat(timespec="seconds"))
     pdf = render.pdf(html)
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(
         regulator_report_at=clock.now()))
@@ -318,7 +318,7 @@ def actions(rt: Runtime, uow: UnitOfWork, company_id: str, incident_id: str) -> 
         text = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=r.note_id,
                                  sealed=r.text_ct, reveal=True).value
         out.append({"id": r.id, "text": text,
-                    "at": clock.aware(r.at).astimezone(clock.LOCAL).isoformat(timespec="seconds"),
+                    "at": clock.local(r.at).isoformat(timespec="seconds"),
                     "done": r.done_at is not None})
     return out
 

@@ -82,7 +82,7 @@ def _agreement(r) -> Agreement:
 
 
 def _today() -> date:
-    return clock.now().astimezone(clock.LOCAL).date()
+    return clock.today()
 
 
 def _years_after(day: date, years: int) -> date:

@@ -132,7 +132,7 @@ def request(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: 
     end_of_agreement = datetime.combine(agreement.expires_on, time(23, 59, 59),
                                         tzinfo=clock.LOCAL)
     sid = new_id()
-    number = f"SH-{now.astimezone(clock.LOCAL):%Y%m%d}-{os.urandom(2).hex().upper()}"
+    number = f"SH-{clock.local(now):%Y%m%d}-{os.urandom(2).hex().upper()}"
     uow.conn.execute(insert(shares).values(
         id=sid, number=number, company_id=company_id, community_id=community_id,
         partner_id=partner.id, agreement_id=agreement.id,
@@ -386,7 +386,7 @@ def banner(uow: UnitOfWork, share: Share) -> str:
         partners.c.id == share.partner_id)).scalar_one()
     company = uow.conn.execute(select(companies.c.name).where(
         companies.c.id == share.company_id)).scalar_one()
-    until = clock.aware(share.expires_at).astimezone(clock.LOCAL).date()
+    until = clock.local_date(share.expires_at)
     return (f"{company} 向 {partner} 提供 · 共享编号 {share.number} · 仅限"
             f"“{PURPOSES[share.purpose].label_zh}”使用 · 有效期至 {until} · 禁止转发、出售；"
             f"到期须按协议删除")
@@ -538,7 +538,7 @@ def provisions_for(uow: UnitOfWork, person_ids: list[str]) -> list[dict]:
              "purpose": r.purpose,
              "purpose_label": PURPOSES[r.purpose].label_zh if r.purpose in PURPOSES else r.purpose,
              "fields": [CATALOGUE[f].label_zh for f in r.fields.split(",") if f in CATALOGUE],
-             "provided_at": clock.aware(r.delivered_at).astimezone(clock.LOCAL)
+             "provided_at": clock.local(r.delivered_at)
              .isoformat(timespec="seconds"),
              "status": r.status} for r in rows]
 

@@ -66,7 +66,7 @@ def create(rt: Runtime, uow: UnitOfWork, *, company_id: str, room_id: str, kind:
     room = uow.conn.execute(select(rooms.c.community_id).where(rooms.c.id == room_id)).first()
     if room is None:
         raise WorkItemError("没有这个房屋 / no such room")
-    today = clock.now().astimezone(clock.LOCAL).strftime("%Y%m%d")
+    today = clock.local_now().strftime("%Y%m%d")
     prefix = f"{KINDS[kind]}-{today}-"
     n = uow.conn.execute(select(func.count()).select_from(work_items).where(
         work_items.c.number.like(prefix + "%"))).scalar_one()
