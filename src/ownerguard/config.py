@@ -33,6 +33,9 @@ class Settings:
     rights: dict = field(default_factory=dict)
     # [retention] section: <category>_days overrides (domain.retention; legal minimums enforced).
     retention: dict = field(default_factory=dict)
+    # [security] section: argon2_time_cost, argon2_memory_kib, argon2_parallelism (staff
+    # password hashing; vault.passwords).
+    security: dict = field(default_factory=dict)
 
     @property
     def reports_dir(self) -> Path:
@@ -62,7 +65,8 @@ def load_settings(home: Path | None = None, environ: dict[str, str] | None = Non
                     quotas={k: tuple(v) for k, v in doc.get("quotas", {}).items()},
                     purposes=dict(doc.get("purposes", {})), grants=dict(doc.get("grants", {})),
                     rights=dict(doc.get("rights", {})),
-                    retention=dict(doc.get("retention", {})))
+                    retention=dict(doc.get("retention", {})),
+                    security=dict(doc.get("security", {})))
 
 
 def write_default_settings(home: Path) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import random
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,8 +15,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ownerguard.domain.model import IdType, ResidencyRole
-from ownerguard.domain.rows import VehicleRow
 from ownerguard.adapters.sheets import (
     HEADERS,
     TEMPLATE_COLUMNS,
@@ -27,8 +24,9 @@ from ownerguard.adapters.sheets import (
     read_sheet,
     write_template,
 )
+from ownerguard.domain.model import IdType, ResidencyRole
+from ownerguard.domain.rows import VehicleRow
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample-owners-hc.xlsx"
 HC_HEADERS = ["楼号", "单元", "房屋", "楼层", "总楼层", "电梯", "房屋类型", "户型", "建筑面积", "室内面积",
               "租金", "状态", "业主名称", "性别", "手机号", "身份证", "业主类型", "人员类型", "人员角色",
               "联系人", "联系人电话"]
@@ -95,52 +93,51 @@ def assert_counts_add_up(result: SheetResult) -> None:
             == result.total_rows)
 
 
-# --- the HC sample sheet -----------------------------------------------------------------------
+# --- an HC 资产信息 sheet (generated: support.hc_sheet) -------------------------------------
 
-@pytest.fixture
-def sample() -> Path:
-    if not SAMPLE.exists():
-        pytest.skip("shared/data/sample-owners-hc.xlsx not present")
-    return SAMPLE
-
-
-def test_hc_sample_parses_without_rejects(sample):
-    result = read_sheet(sample)
-    assert result.rejected == []                 # the synthetic sheet has no bad rows
-    assert (len(result.rows), result.total_rows, result.blank_rows, result.duplicates_merged) == (267, 267, 0, 0)
-    assert [p.row for p in result.rows] == list(range(2, 269))
+def test_hc_sheet_parses_without_rejects(hc_sheet):
+    result = read_sheet(hc_sheet.path)
+    n = len(hc_sheet.residents)
+    assert result.rejected == []
+    assert (len(result.rows), result.total_rows, result.blank_rows, result.duplicates_merged) == (n, n, 0, 0)
+    assert [p.row for p in result.rows] == list(range(2, n + 2))
     assert_counts_add_up(result)
 
 
-def test_hc_sample_first_row_in_detail(sample):
-    first = read_sheet(sample).rows[0]
+def test_hc_sheet_first_row_in_detail(hc_sheet):
+    first, want = read_sheet(hc_sheet.path).rows[0], hc_sheet.residents[0]
     room = first.room
-    assert (room.building, room.unit, room.number, room.floor, room.total_floors) == ("1栋", "1单元", "101", 1, 18)
+    assert (room.building, room.unit, room.number, room.floor, room.total_floors) == \
+        (want.building, want.unit, want.room, want.floor, 20)
     assert (room.elevator, room.room_type, room.layout, room.status) == (True, "普通住宅", "三室两厅", "已入住")
-    assert (room.building_area, room.indoor_area, room.rent) == (Decimal("82.59"), Decimal("92.3"), Decimal(0))
-    assert str(room.building_area) == "82.59"            # no binary-float tail
-    assert (first.name, first.role, first.phone) == ("唐雨建", ResidencyRole.OWNER, "18736925220")
-    assert (first.id_type, first.id_number, first.birth_date) == ("resident_id", "42010619820801833X", date(1982, 8, 1))
-    assert first.gender == "女"                          # as written, even where the ID says otherwise
+    assert (room.building_area, room.indoor_area, room.rent) == (Decimal("89.5"), Decimal("76.3"), Decimal(0))
+    assert str(room.building_area) == "89.5"             # no binary-float tail
+    assert (first.name, first.role, first.phone) == (want.name, ResidencyRole.OWNER, want.phone)
+    assert (first.id_type, first.id_number) == ("resident_id", want.id_number)
+    assert first.birth_date == date(int(want.id_number[6:10]), int(want.id_number[10:12]),
+                                    int(want.id_number[12:14]))
+    assert first.gender == want.gender                   # as written, even where the ID says otherwise
     assert (first.owner_type, first.person_type, first.contact_name, first.vehicle) == ("个人", "个人", None, None)
 
 
-def test_hc_sample_roles_ids_and_rooms(sample):
-    rows = read_sheet(sample).rows
-    assert sum(p.role is ResidencyRole.OWNER for p in rows) == 200
-    assert sum(p.role is ResidencyRole.FAMILY for p in rows) == 67
+def test_hc_sheet_roles_ids_and_rooms(hc_sheet):
+    rows = read_sheet(hc_sheet.path).rows
+    owners = len(hc_sheet.owners)
+    assert sum(p.role is ResidencyRole.OWNER for p in rows) == owners == 200
+    assert sum(p.role is ResidencyRole.FAMILY for p in rows) == len(hc_sheet.residents) - owners
     with_id = [p for p in rows if p.id_number]
-    assert len(with_id) == 200 and all(p.birth_date and not p.id_legacy15 for p in with_id)
+    assert len(with_id) == owners and all(p.birth_date and not p.id_legacy15 for p in with_id)
     family = [p for p in rows if p.role is ResidencyRole.FAMILY]
-    assert all(p.id_number is None and p.id_type is None and p.room.layout is None for p in family)
+    assert family and all(p.id_number is None and p.id_type is None and p.room.layout is None for p in family)
     assert len({p.room.key for p in rows}) == 200
     assert all(p.room.number.isdigit() for p in rows)     # 101.0 → "101"
 
 
-def test_progress_is_reported_for_the_sample(sample):
+def test_progress_is_reported(hc_sheet):
     calls = []
-    read_sheet(sample, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(0, 267), (267, 267)]
+    read_sheet(hc_sheet.path, progress=lambda done, total: calls.append((done, total)))
+    n = len(hc_sheet.residents)
+    assert calls == [(0, n), (n, n)]
 
 
 # --- headers -----------------------------------------------------------------------------------
@@ -514,33 +511,6 @@ def test_filled_template_reads_back(tmp_path):
 
 
 # --- speed (reported, not asserted) --------------------------------------------------------------
-
-def test_100k_row_csv_speed_is_reported(tmp_path, capsys):
-    rng = random.Random(1)
-    path = tmp_path / "100k.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HC_HEADERS)
-        room, left = 0, 0
-        for i in range(100_000):
-            if left == 0:                                   # 1-3 people per room, owner first
-                room, left, owner = room + 1, rng.choice([1, 1, 2, 2, 3]), True
-            left -= 1
-            floor = room // 4 % 50 + 1
-            w.writerow([f"{room // 400 + 1}栋", f"{room // 200 % 2 + 1}单元", f"{floor}{room % 4 + 1:02d}", floor,
-                        50, "有", "普通住宅", "三室两厅", "89.5", "80.1", "0", "已入住", "张" + chr(0x4E00 + i % 5000),
-                        rng.choice("男女"), f"1{rng.randint(3, 9)}{i:09d}",
-                        make_id(born=date(1950, 1, 1).fromordinal(date(1950, 1, 1).toordinal() + i // 1000),
-                                sequence=i % 1000) if owner else "",
-                        "个人", "个人", "业主" if owner else rng.choice(["家属", "租户"]), "", ""])
-            owner = False
-    start = time.perf_counter()
-    result = read_sheet(path)
-    elapsed = time.perf_counter() - start
-    assert len(result.rows) == 100_000 and not result.rejected
-    with capsys.disabled():
-        print(f"\n[sheet_reader speed] 100,000-row CSV in {elapsed:.2f}s = {100_000 / elapsed:,.0f} rows/s")
-
 
 def test_zero_width_tags_of_an_export_do_not_travel_into_the_register(tmp_path):
     tagged = "张\u200b\u200c建\u2060国"

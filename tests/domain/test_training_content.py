@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ownerguard.domain import training as t
+from ownerguard.domain.legal import REQUIREMENTS
 from ownerguard.domain.training import (
     LESSONS,
     LESSONS_BY_ID,
@@ -30,16 +31,7 @@ from ownerguard.domain.training import (
     training_is_current,
 )
 
-LEGAL_REQUIREMENTS = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "legal-requirements.md"
-)
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _legal_text() -> str:
-    if not LEGAL_REQUIREMENTS.exists():
-        pytest.skip(f"{LEGAL_REQUIREMENTS} not present")
-    return LEGAL_REQUIREMENTS.read_text(encoding="utf-8")
 
 
 def _right(q: t.Question) -> set[str]:
@@ -122,34 +114,20 @@ def test_scenario_questions_from_the_brief() -> None:
     assert "业主群里催缴" in texts
 
 
-# --- the reference file ---------------------------------------------------------------------
-
-
-def _known_ids(text: str) -> set[str]:
-    return set(re.findall(r"\*\*(L\d+)\b", text))
+# --- the legal requirements index (content/legal/requirements.toml) -------------------------
 
 
 def test_every_lesson_cites_existing_requirements() -> None:
-    known = _known_ids(_legal_text())
+    known = set(REQUIREMENTS)
     assert {"L1", "L26"} <= known
     for lesson in LESSONS:
         assert lesson.refs, lesson.id
         assert set(lesson.refs) <= known, (lesson.id, set(lesson.refs) - known)
 
 
-def _numbers_in(text: str) -> set[int]:
-    nums: set[int] = set()
-    for a, b in re.findall(r"(\d+)\s*[–-]\s*(\d+)", text):
-        lo, hi = int(a), int(b)
-        if lo <= hi and hi - lo < 50:
-            nums.update(range(lo, hi + 1))
-    nums.update(int(n) for n in re.findall(r"\d+", text))
-    return nums
-
-
 def test_no_invented_article_numbers() -> None:
-    """Every 第N条 in the texts is a number legal-requirements.md quotes."""
-    allowed = _numbers_in(_legal_text())
+    """Every 第N条 in the texts is an article the requirements index cites."""
+    allowed = set().union(*(r.article_numbers() for r in REQUIREMENTS.values()))
     texts = [lesson.body_zh for lesson in LESSONS]
     texts += [q.text_zh + q.explanation_zh for q in QUESTIONS]
     texts += [zh for q in QUESTIONS for _, zh, _ in q.choices]
@@ -157,6 +135,13 @@ def test_no_invented_article_numbers() -> None:
     cited = {int(n) for text in texts for n in re.findall(r"第(\d+)条", text)}
     assert cited, "expected some article citations"
     assert cited <= allowed, sorted(cited - allowed)
+
+
+def test_requirements_index_is_complete() -> None:
+    assert list(REQUIREMENTS) == [f"L{n}" for n in range(1, 27)]
+    assert all(r.zh and r.en and r.articles for r in REQUIREMENTS.values())
+    assert 57 in REQUIREMENTS["L21"].article_numbers()
+    assert {14, 15, 16} <= REQUIREMENTS["L4"].article_numbers()
 
 
 # --- drawing a quiz -------------------------------------------------------------------------

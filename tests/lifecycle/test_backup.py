@@ -13,17 +13,26 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, update
+from support.helpers import ZHANG, ctx, person_row, store_rows
 from typer.testing import CliRunner
 
-from support.helpers import ZHANG, ctx, person_row, store_rows
 from ownerguard.cli.main import app
-from ownerguard.services.registry import persons as svc
 from ownerguard.services.lifecycle import shred_ledger
 from ownerguard.services.lifecycle.backup import describe
+from ownerguard.services.registry import persons as svc
 from ownerguard.services.runtime import open_runtime
-from ownerguard.store.tables import audit_log, blind_index, person_keys, persons, system_keys
+from ownerguard.store.tables import (
+    audit_log,
+    blind_index,
+    person_keys,
+    persons,
+    system_keys,
+)
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.policy import Outcome
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 runner = CliRunner()
 

@@ -10,6 +10,8 @@ slows the run down between batches so the kill lands mid-run.
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -19,9 +21,8 @@ import time
 from datetime import date
 
 from sqlalchemy import func, select, update
-
 from support.helpers import ctx
-from ownerguard.vault import rotation as key_rotation
+
 from ownerguard.services.lifecycle import retention
 from ownerguard.services.registry.demo import create_demo
 from ownerguard.services.runtime import open_runtime
@@ -34,11 +35,15 @@ from ownerguard.store.tables import (
     residencies,
     vehicles,
 )
+from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.crypto import open_sealed
 
 PERSON_CT = [c.name for c in persons.c if c.name.endswith("_ct")]
 VEHICLE_CT = [c.name for c in vehicles.c if c.name.endswith("_ct")]
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 PURGE = """
 from ownerguard.services.runtime import open_runtime
@@ -52,6 +57,7 @@ print("DONE", flush=True)
 ROTATE = """
 from ownerguard.services.runtime import open_runtime
 from ownerguard.vault import rotation as key_rotation
+
 rt = open_runtime()
 key_rotation.rotate_persons(rt, actor="test:kill", batch=5,
                             progress=lambda d, t: print("P", d, t, flush=True))

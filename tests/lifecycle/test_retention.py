@@ -9,16 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import String, Text, func, insert, select, update
+from support.helpers import ctx, person_row, store_rows
 from typer.testing import CliRunner
 
-from support.helpers import ctx, person_row, store_rows
-from ownerguard.cli.main import app
-from ownerguard.domain.retention import DEFAULTS, RetentionConfigError, rules_from_settings
 from ownerguard import clock
-from ownerguard.vault import rotation as key_rotation
-from ownerguard.services.registry import move_out
+from ownerguard.cli.main import app
+from ownerguard.domain.retention import (
+    DEFAULTS,
+    RetentionConfigError,
+    rules_from_settings,
+)
 from ownerguard.services.lifecycle import retention
 from ownerguard.services.lifecycle.shred_ledger import ledger_path, read_ledger
+from ownerguard.services.registry import move_out
 from ownerguard.store.tables import (
     agreements,
     alerts,
@@ -38,9 +41,13 @@ from ownerguard.store.tables import (
     vehicles,
     work_items,
 )
+from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.crypto import open_sealed
 from ownerguard.vault.keys import KeyFileInsecure
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)          # 12:00 in China
 TODAY = date(2026, 11, 28)

@@ -7,10 +7,14 @@ import json
 import logging
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
 from ownerguard.services.lifecycle import scheduler
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 
 def test_run_once_runs_every_job(rt):

@@ -15,20 +15,31 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, select, text, update
+from support.helpers import person_row, store_rows
 from typer.testing import CliRunner
 
-from ownerguard.cli.main import app
-from ownerguard.services.staff_access import auth
-from ownerguard.services.lifecycle import checkpoints
 from ownerguard import clock
+from ownerguard.cli.main import app
+from ownerguard.services.lifecycle import checkpoints
 from ownerguard.services.oversight import doctor
-from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.registry.demo import DEMO_PASSWORD, create_demo
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.services.staff_access import auth
 from ownerguard.store import migrate
-from ownerguard.store.tables import (agreements, alerts, audit_log, inquiries, notes, partners,
-                                     rights_requests, shares, staff)
+from ownerguard.store.tables import (
+    agreements,
+    alerts,
+    audit_log,
+    inquiries,
+    notes,
+    partners,
+    rights_requests,
+    shares,
+    staff,
+)
 
-from support.helpers import person_row, store_rows
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 runner = CliRunner()
 STRONG = "Kx7-river-lantern"

@@ -13,15 +13,17 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, update
-
-from ownerguard.services.oversight import alerts
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
+from support.staff_world import add
 
 from ownerguard import clock
-
+from ownerguard.services.oversight import alerts
 from ownerguard.services.owners import inquiries
-from ownerguard.store.tables import communities, inquiries as inquiry_rows
-from support.staff_world import add
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
+from ownerguard.store.tables import communities
+from ownerguard.store.tables import inquiries as inquiry_rows
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 LETTER = "上周有装修公司打我电话13811112222，说是从物业拿到的名单，请说明是谁查看了我的信息。"
 

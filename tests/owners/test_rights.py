@@ -13,18 +13,27 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-
 from support.helpers import ctx, person_row, store_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token
+from support.staff_world import build_world
+
+from ownerguard import clock
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.domain.rights import REFUSAL_REASONS
-from ownerguard import clock
-from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.owners import rights as svc
 from ownerguard.services.owners.auth import OwnerSession
-from ownerguard.store.tables import alerts, audit_log, blind_index, persons, rights_requests
+from ownerguard.services.registry import persons as persons_svc
+from ownerguard.store.tables import (
+    alerts,
+    audit_log,
+    blind_index,
+    persons,
+    rights_requests,
+)
 from ownerguard.vault.policy import Outcome
-from support.staff_world import build_world
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 CHILD_ID = "110105201506010016"      # born 2015: a minor
 ADULT_ID = "110105198006010015"

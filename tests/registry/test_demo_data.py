@@ -16,7 +16,12 @@ from stdnum.cn import ric
 from ownerguard import clock
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.domain.rows import PersonRow
-from ownerguard.services.registry.demo_data import CSV_HEADER, community_name, generate_csv, generate_rows
+from ownerguard.services.registry.demo_data import (
+    CSV_HEADER,
+    community_name,
+    generate_csv,
+    generate_rows,
+)
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{8}")

@@ -14,16 +14,19 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from support.helpers import person_row, store_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
 from typer.testing import CliRunner
 
-from support.helpers import person_row, store_rows
 from ownerguard import clock
+from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.cli.main import app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.services.sharing import shares as shares_svc
-from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.store.tables import persons, share_canaries, share_members, shares
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚"

@@ -19,16 +19,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
+from support.helpers import person_row, store_rows
 
 from ownerguard import clock
-from ownerguard.store.tables import (
-    agreements,
-    blind_index,
-    partners,
-    share_canaries,
-    share_members,
-    shares,
-)
 from ownerguard.services.sharing.tracing import (
     VARIANTS,
     detect_variant,
@@ -46,9 +39,18 @@ from ownerguard.services.sharing.tracing import (
     who_received,
 )
 from ownerguard.services.sharing.tracing.attribute import mixture_llr
+from ownerguard.store.tables import (
+    agreements,
+    blind_index,
+    partners,
+    share_canaries,
+    share_members,
+    shares,
+)
 from ownerguard.vault.blind import normalise
 
-from support.helpers import person_row, store_rows
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
 GIVEN = "建国秀英志强丽华伟明玉兰海燕德胜春梅文军桂芳晓东"

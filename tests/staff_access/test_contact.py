@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
 from support.fake_axb import create_fake_axb
 from support.fake_sms import create_fake_sms
+
 from ownerguard import clock
 from ownerguard.adapters.contact import (
     DEFAULT_POOL,

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-
-from ownerguard.services.oversight import anomalies
+from support.staff_world import build_world
 
 from ownerguard import clock
+from ownerguard.services.oversight import anomalies
 from ownerguard.store.tables import alerts, audit_log, staff, staff_sessions
-from support.staff_world import build_world
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
@@ -367,8 +369,8 @@ def test_service_account_key(world):
 
 
 def test_list_pages_through_a_community(rt):
-    from ownerguard.services.staff_access import access
     from ownerguard.services.registry.demo import create_demo
+    from ownerguard.services.staff_access import access
     from ownerguard.vault.policy import community_scope
 
     demo = create_demo(rt, rooms=40, community="翠湖苑", actor="t", with_staff=False)

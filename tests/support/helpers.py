@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.domain.rows import PersonRow, RoomRow, VehicleRow
+from ownerguard.services.registry.communities import (
+    get_or_create_community,
+    get_or_create_company,
+)
 from ownerguard.services.registry.importer import Importer
-from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
 
 ZHANG = dict(name="张建国", phone="13812345678", id_number="11010519491231002X")

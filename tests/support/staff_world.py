@@ -9,12 +9,12 @@ import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from support.helpers import person_row, store_rows
 from ownerguard.api.app import create_app
 from ownerguard.domain.staff import STAFF_ROLES
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import work_items
 from ownerguard.store.tables import buildings, residencies
+from support.helpers import person_row, store_rows
 
 PASSWORD = "Correct-horse-42"
 

@@ -11,6 +11,9 @@ from ownerguard.store.tables import audit_heads, audit_log
 from ownerguard.vault.audit import AuditEvent, AuditWriteFailed
 from ownerguard.vault.audit_verify import verify
 
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
+
 
 def _fill(rt, chains=("c1", "c2"), n=5):
     with rt.uow() as uow:

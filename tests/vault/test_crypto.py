@@ -23,6 +23,9 @@ from ownerguard.vault.keys import (
     parse_env_keys,
 )
 
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
+
 KEY = AESGCM(os.urandom(32))
 
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from support.helpers import ctx
 from typer.testing import CliRunner
 
-from support.helpers import ctx
 from ownerguard.cli.main import app
 from ownerguard.services.registry.demo import create_demo
-from ownerguard.vault.rotation import pending, rotate
 from ownerguard.services.runtime import open_runtime
 from ownerguard.store import migrate
 from ownerguard.store.tables import company_keys, metadata, person_keys, persons
 from ownerguard.vault.policy import Outcome
+from ownerguard.vault.rotation import pending, rotate
+
+# The subject is the database: these tests run on PostgreSQL too when it is configured.
+pytestmark = pytest.mark.postgres
 
 
 def _ids(rt):

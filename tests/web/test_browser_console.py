@@ -4,15 +4,14 @@ a stated purpose, and the DPO finds that access in the audit view. Screenshots a
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 import pyotp
 import pytest
-
-from ownerguard.services.staff_access import accounts as staff_svc
 from support.browser import launch, live_server, require_chromium
 from support.staff_world import PASSWORD, build_world
+
+from ownerguard.services.staff_access import accounts as staff_svc
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.staff_world import build_world
 
-from ownerguard import clock
-from ownerguard import web
+from ownerguard import clock, web
+from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.api.app import create_app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.services.owners import auth as owner_auth
-from ownerguard.adapters.contact.sms import list_outbox
-from support.staff_world import build_world
 
 ALICE_PHONE = "13811112222"
 BOB_PHONE = "13933334444"
@@ -410,8 +409,8 @@ def file_inquiry(client: TestClient, text: str = "有人用我的电话打推销
 
 
 def staff_answers(world, iid: str, text: str) -> None:
-    from ownerguard.services.staff_access import access
     from ownerguard.services.owners import inquiries as inquiries_svc
+    from ownerguard.services.staff_access import access
     from ownerguard.services.staff_access import accounts as staff_svc
 
     with world.rt.uow() as uow:

@@ -11,8 +11,8 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-
 from support.helpers import person_row, store_rows
+
 from ownerguard import web
 from ownerguard.api.app import create_app
 from ownerguard.domain import training as content

@@ -4,7 +4,44 @@ enough for an owner to name the article to an official."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of the legal analysis: what the law asks of the software."""
+
+    lid: str
+    zh: str
+    en: str
+    articles: tuple[str, ...]      # "PIPL 13", "PIPL 14-16", "CC 1038"
+
+    def article_numbers(self) -> set[int]:
+        out: set[int] = set()
+        for ref in self.articles:
+            m = re.fullmatch(r"[A-Z0-9-]+ (\d+)(?:-(\d+))?(?:\.\d+)?", ref)
+            if not m:
+                raise ValueError(f"{self.lid}: article reference {ref!r} is not 'LAW n' or 'LAW a-b'")
+            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+            out.update(range(lo, hi + 1))
+        return out
+
+
+def _load_requirements() -> dict[str, Requirement]:
+    doc = tomllib.loads(files("ownerguard.content.legal").joinpath("requirements.toml")
+                        .read_text(encoding="utf-8"))
+    out = {lid: Requirement(lid, v["zh"], v["en"], tuple(v["articles"])) for lid, v in doc.items()}
+    expected = [f"L{n}" for n in range(1, len(out) + 1)]
+    if list(out) != expected:
+        raise ValueError("requirements.toml must list L1, L2, … in order without gaps")
+    return out
+
+
+# L1–L26, from content/legal/requirements.toml (validated when this module loads).
+REQUIREMENTS: dict[str, Requirement] = _load_requirements()
 
 
 @dataclass(frozen=True)

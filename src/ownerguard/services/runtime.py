@@ -20,6 +20,7 @@ from ownerguard.vault.gate import Gate
 from ownerguard.domain.purposes import purpose_from_settings, register_purpose
 from ownerguard.vault.grants import GRANTS, WRITE_ONLY_ROLES, with_extra
 from ownerguard.vault.keys import MasterKey, load_master_key
+from ownerguard.vault.passwords import Passwords
 from ownerguard.vault.policy import Policy
 
 
@@ -41,6 +42,7 @@ class Runtime:
     policy: Policy
     audit: AuditLog
     gate: Gate
+    passwords: Passwords
     # Adapters built lazily once per process and runtime (e.g. the number broker).
     adapters: dict = field(default_factory=dict)
 
@@ -59,7 +61,8 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
     keys = DataKeys(master)
     policy = default_policy(settings)
     audit = AuditLog()
-    rt = Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit))
+    rt = Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit),
+                 Passwords.from_settings(settings.security))
     # Shreds recorded outside the database win over any older copy of it put back in place.
     from ownerguard.services.lifecycle.shred_ledger import on_open
     on_open(rt)

@@ -406,10 +406,10 @@ def check_demo_password(c: Check, env: Env) -> list[Finding]:
     """The demo password is printed in the README and by `make run`. Checked by verifying each
     active account's argon2 hash against it (about 0.1 s per account); the password itself is
     never printed. Weak passwords are refused at creation (services.staff.check_password)."""
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     from ownerguard.services.registry.demo import DEMO_PASSWORD
-    from ownerguard.services.staff_access.accounts import HASHER
+    from ownerguard.vault.passwords import Passwords
+
+    passwords = Passwords.from_settings(env.settings.security)
 
     hits = []
     with env.uow() as uow:
@@ -417,11 +417,8 @@ def check_demo_password(c: Check, env: Env) -> list[Finding]:
     for r in rows:
         if not r.password_hash:
             continue
-        try:
-            if HASHER.verify(r.password_hash, DEMO_PASSWORD):
-                hits.append(r.username)
-        except (VerificationError, InvalidHashError):
-            continue
+        if passwords.verify(r.password_hash, DEMO_PASSWORD):
+            hits.append(r.username)
     if not hits:
         return []
     return [_finding(c, "high", f"{len(hits)} 个在用账号仍使用演示密码：{_names(hits)} / active "

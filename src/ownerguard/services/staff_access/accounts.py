@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from argon2 import PasswordHasher
 from sqlalchemy import and_, delete, insert, select, update
 
 from ownerguard.domain.model import new_id
@@ -25,7 +24,6 @@ from ownerguard.vault.policy import Level
 from ownerguard import clock
 from ownerguard.services.runtime import Runtime
 
-HASHER = PasswordHasher()   # argon2id with the library's current recommended parameters
 MIN_PASSWORD = 10
 ISSUER = "OwnerGuard 业主信息卫士"
 
@@ -117,7 +115,7 @@ def add_staff(rt: Runtime, uow: UnitOfWork, *, company_id: str, username: str, r
     uow.conn.execute(insert(staff).values(
         id=sid, company_id=company_id, username=username,
         display_name=display_name or username, role=role, kind=kind,
-        password_hash=HASHER.hash(password) if password else None, totp_ct=totp_ct,
+        password_hash=rt.passwords.hash(password) if password else None, totp_ct=totp_ct,
         failed_logins=0, disabled=False, created_at=clock.now()))
     for community_id, building_id in scope:
         uow.conn.execute(insert(staff_scopes).values(staff_id=sid, community_id=community_id,

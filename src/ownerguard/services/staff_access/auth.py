@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from argon2.exceptions import VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, update
 
 from ownerguard.store.tables import login_attempts, staff, staff_sessions
@@ -46,8 +45,6 @@ MESSAGES = {
     "session_expired": ("登录已过期，请重新登录", "session expired; sign in again"),
     "not_signed_in": ("请先登录", "sign in first"),
 }
-# Hash to compare against when the username does not exist, so timing does not tell.
-_DUMMY_HASH = staff_svc.HASHER.hash("ownerguard-dummy-password-1")
 
 
 class AuthError(Exception):
@@ -89,7 +86,7 @@ def login(rt: Runtime, uow: UnitOfWork, username: str, password: str, otp: str |
         raise AuthError("rate_limited")
     row = conn.execute(select(staff).where(staff.c.username == username)).first()
     if row is None or row.kind != "person":
-        _verify(_DUMMY_HASH, password)
+        rt.passwords.verify_nobody(password)
         _attempt(rt, uow, _unverified(username), client, None, ok=False,
                  code="invalid_credentials")
         raise AuthError("invalid_credentials")
@@ -100,7 +97,7 @@ def login(rt: Runtime, uow: UnitOfWork, username: str, password: str, otp: str |
     if locked and locked > now:
         _attempt(rt, uow, username, client, row.company_id, ok=False, code="locked")
         raise AuthError("locked")
-    if not _verify(row.password_hash, password):
+    if not rt.passwords.verify(row.password_hash, password):
         count = row.failed_logins + 1
         values = {"failed_logins": count}
         if count >= LOCK_AFTER:
@@ -120,24 +117,13 @@ def login(rt: Runtime, uow: UnitOfWork, username: str, password: str, otp: str |
                 failed_logins=row.failed_logins + 1))
             _attempt(rt, uow, username, client, row.company_id, ok=False, code="otp_invalid")
             raise AuthError("otp_invalid")
-    if staff_svc.HASHER.check_needs_rehash(row.password_hash):
+    if rt.passwords.needs_rehash(row.password_hash):
         conn.execute(update(staff).where(staff.c.id == row.id).values(
-            password_hash=staff_svc.HASHER.hash(password)))
+            password_hash=rt.passwords.hash(password)))
     conn.execute(update(staff).where(staff.c.id == row.id).values(
         failed_logins=0, locked_until=None, last_login_at=now))
     _attempt(rt, uow, username, client, row.company_id, ok=True, code=kind)
     return _open(uow, record, kind=kind, client=client)
-
-
-def _verify(hashed: str | None, password: str) -> bool:
-    if not hashed:
-        return False
-    try:
-        return staff_svc.HASHER.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError):
-        return False
-    except Exception:   # a malformed stored hash is a failed login, not a crash
-        return False
 
 
 def _open(uow: UnitOfWork, record: staff_svc.StaffRecord, *, kind: str, client: str,
