@@ -127,7 +127,7 @@ def _consistent(rt, ids) -> dict[str, int]:
             else:
                 k = keys[pid]
                 assert k.key_version == row.key_version, pid
-                cipher = rt.keys.unwrap_person_key(k)
+                cipher = rt.keys.unwrap_person_key(k).aead
                 for col in PERSON_CT:
                     open_sealed(cipher, "persons", col, pid, row.key_version, getattr(row, col))
                 for car in c.execute(select(vehicles).where(vehicles.c.person_id == pid)):

@@ -397,11 +397,11 @@ def test_person_rotation_reseals_everything_under_a_new_version(rt):
         assert p.key_version == car.key_version == k.key_version == 2
         assert p.name_ct != old_ct
         # The old key no longer opens anything; the new ciphertext does not pass as version 1.
-        old = rt.keys.unwrap_person_key(old_key)
+        old = rt.keys.unwrap_person_key(old_key).aead
         with pytest.raises(Exception):
             open_sealed(old, "persons", "name_ct", a, 2, p.name_ct)
         with pytest.raises(Exception):
-            open_sealed(rt.keys.unwrap_person_key(k), "persons", "name_ct", a, 1, p.name_ct)
+            open_sealed(rt.keys.unwrap_person_key(k).aead, "persons", "name_ct", a, 1, p.name_ct)
         assert verify(uow.conn).ok
     with pytest.raises(key_rotation.NothingToResume):
         key_rotation.rotate_persons(rt, actor="t", resume=True)

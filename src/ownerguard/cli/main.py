@@ -407,7 +407,8 @@ def policy_show(as_json: bool = typer.Option(False, "--json"),
         print(json.dumps({"purposes": {p.code: {"label": p.label_zh, "basis": p.basis.value,
                                                 "work_item": p.work_item}
                                        for p in PURPOSES.values()},
-                          "matrix": rows}, ensure_ascii=False, indent=1))
+                          "matrix": rows, "free_text": policy.text_roles(),
+                          "contact": policy.contact_matrix()}, ensure_ascii=False, indent=1))
         return
     fields = list(CATALOGUE)
     t = Table("role", "purpose", *[str(i) for i in range(1, len(fields) + 1)],

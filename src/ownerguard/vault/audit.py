@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ownerguard.store.bulk import bulk_insert
-from ownerguard.store.tables import audit_heads, audit_log
+from ownerguard.store.tables import audit_heads, audit_log, residencies
 from ownerguard import clock
 
 SEP = "\x1f"
@@ -89,7 +89,7 @@ class AuditLog:
                reason: str = "", outcome: str = "", subject: str = "") -> None:
         """One event on the company's own chain — for acts that concern the company rather
         than a community (partners, shares, incidents). ``outcome`` is a short code."""
-        self.append(conn, f"company:{company_id}", company_id, [AuditEvent(
+        self.append(conn, company_chain(company_id), company_id, [AuditEvent(
             actor=actor, role=role, action=action, subject=subject, outcome=outcome[:20],
             reason=reason[:200])])
 
@@ -141,3 +141,21 @@ class AuditLog:
                                                         hash=genesis_hash(chain)))
             head = conn.execute(q, {"chain": chain}).first()
         return head.seq, head.hash
+
+
+def company_chain(company_id: str) -> str:
+    """The chain of events that belong to a company rather than one of its communities."""
+    return f"company:{company_id}"
+
+
+def person_chains(conn: Connection, companies: Mapping[str, str]) -> dict[str, str]:
+    """person id → the chain their events go to: their first community (by id), else their
+    company's chain. ``companies`` maps each person id to their company id."""
+    ids = sorted(companies)
+    first: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(select(residencies.c.person_id, residencies.c.community_id)
+                              .where(residencies.c.person_id.in_(ids[start:start + 500]))
+                              .order_by(residencies.c.community_id)):
+            first.setdefault(r.person_id, r.community_id)
+    return {pid: first.get(pid) or company_chain(companies[pid]) for pid in ids}

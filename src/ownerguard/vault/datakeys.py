@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ownerguard.store.tables import company_keys, person_keys, system_keys
 from ownerguard.vault.blind import BlindIndexer
 from ownerguard.vault.keys import MasterKey
+from ownerguard.vault.sealing import PersonKey
 
 
 _KEYS_BY_PERSON = select(person_keys).where(
@@ -44,25 +45,24 @@ class DataKeys:
 
     # -- persons -------------------------------------------------------------------------
     def new_person_key(self, person_id: str, company_id: str,
-                       key_version: int = 1) -> tuple[AESGCM, dict]:
+                       key_version: int = 1) -> tuple[PersonKey, dict]:
         """A fresh data key and the ``person_keys`` row that stores it wrapped."""
         key = os.urandom(32)
         master_version, wrapped = self.master.wrap(key, person_key_context(person_id,
                                                                             key_version))
         row = {"person_id": person_id, "company_id": company_id, "key_version": key_version,
                "master_version": master_version, "wrapped": wrapped}
-        return AESGCM(key), row
+        return PersonKey(person_id, key_version, AESGCM(key)), row
 
-    def unwrap_person_key(self, row) -> AESGCM:
-        return AESGCM(self.master.unwrap(row.master_version, row.wrapped,
-                                         person_key_context(row.person_id, row.key_version)))
+    def unwrap_person_key(self, row) -> PersonKey:
+        """A ``person_keys`` row, unwrapped."""
+        return PersonKey(row.person_id, row.key_version, AESGCM(self.master.unwrap(
+            row.master_version, row.wrapped, person_key_context(row.person_id,
+                                                                row.key_version))))
 
-    def person_ciphers(self, conn: Connection, person_ids: list[str]) -> dict[str, AESGCM]:
-        """Unwrapped keys of the persons that still have one (shredded ones are absent).
-
-        Callers seal with ``person_keys.key_version``; ``persons.key_version`` and
-        ``vehicles.key_version`` record the version each ciphertext was sealed with."""
-        out: dict[str, AESGCM] = {}
+    def person_keys(self, conn: Connection, person_ids: list[str]) -> dict[str, PersonKey]:
+        """The current keys of the persons that still have one (shredded ones are absent)."""
+        out: dict[str, PersonKey] = {}
         for start in range(0, len(person_ids), 500):
             chunk = list(person_ids[start:start + 500])
             for row in conn.execute(_KEYS_BY_PERSON, {"ids": chunk}):

@@ -13,16 +13,21 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, select
 
 from ownerguard.domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
 from ownerguard.domain.purposes import PURPOSES, LegalBasis
-from ownerguard.store.tables import buildings, consents, persons, residencies, rooms, units, vehicles
+from ownerguard.store.tables import buildings, persons, residencies, rooms, units, vehicles
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent, AuditLog
-from ownerguard.vault.crypto import DecryptionFailed, open_sealed
+from ownerguard.vault import consents as consents_now
+from ownerguard.vault.consents import recipient_target
+from ownerguard.vault.alarms import raise_alarm
+from ownerguard.vault.audit import AuditEvent, AuditLog, company_chain
+from ownerguard.detect import mask_text
+from ownerguard.vault.crypto import DecryptionFailed
+from ownerguard.vault.sealing import PersonKey, open_company
 from ownerguard.vault.datakeys import DataKeys
 from ownerguard.vault.masking import mask
 from ownerguard.vault.policy import AccessContext, Decision, Outcome, Policy
@@ -48,10 +53,6 @@ _HOMES_BY_PERSON = (
     .order_by(residencies.c.community_id, rooms.c.room_key))
 _VEHICLES_BY_PERSON = select(vehicles).where(vehicles.c.person_id.in_(_IDS)) \
     .order_by(vehicles.c.id)
-_CONSENTS = (select(consents.c.person_id, consents.c.granted)
-             .where(consents.c.person_id.in_(_IDS), consents.c.kind == bindparam("kind"),
-                    consents.c.target == bindparam("target"))
-             .order_by(consents.c.at, consents.c.id))
 _BATCH = 500
 # The actor of a partner that receives data as a processor in its own right (provision, L5);
 # an entrusted processor (L19) reads as "processor:<partner id>".
@@ -103,7 +104,7 @@ def _chain_for(ctx: AccessContext, company_id: str, homes: Sequence[Home]) -> st
     in_scope = [c for c in communities if ctx.scope is None
                 or any(sc == c for sc, _ in ctx.scope)]
     chosen = in_scope or communities
-    return chosen[0] if chosen else f"company:{company_id}"
+    return chosen[0] if chosen else company_chain(company_id)
 
 
 def _restricted(ctx: AccessContext) -> str | None:
@@ -125,50 +126,26 @@ class Gate:
              fields: Collection[str], *, reveal: Collection[str] = (),
              action: str = "read") -> list[PersonView]:
         conn = uow.conn
-        assert conn is not None
         reveal = frozenset(reveal)
         fields = tuple(dict.fromkeys(fields))
-        rows = {r.id: r for r in self._load_persons(conn, person_ids)}
-        missing = [pid for pid in person_ids if pid not in rows]
-        if missing:
-            raise PersonNotFound(f"no person with id {missing[0]}")
-        homes = self._rooms(conn, list(rows))
-
+        rows, homes = self._persons(conn, person_ids)
+        problems = self._person_problems(conn, ctx, rows, homes)
         purpose = PURPOSES.get(ctx.purpose or "")
         item_kind = purpose.work_item if purpose else None
-        # A consent-based purpose processes only persons whose latest record grants it (L4):
-        # withdrawal takes effect on the very next read.
-        consenting = self._consenting(conn, list(rows), purpose.code) \
-            if purpose is not None and purpose.basis is LegalBasis.CONSENT \
-            and ctx.role != "owner" else None
-        if ctx.role == "partner" and ctx.actor.startswith(RECIPIENT_PREFIX) and purpose:
-            # A recipient in its own right (provision, L5) needs each person's separate
-            # consent to that recipient and purpose, whatever the purpose's own basis.
-            consenting = self._consenting(
-                conn, list(rows), f"{ctx.actor[len(RECIPIENT_PREFIX):]}:{purpose.code}",
-                kind="recipient")
         decisions: dict[str, list[Decision]] = {}
-        for pid, row in rows.items():
+        for pid in rows:
             mine = homes.get(pid, ())
-            scope = ctx.covers(row.company_id,
-                               frozenset((h.community_id, h.building_id) for h in mine))
-            if row.state == "shredded" and scope is None:
-                scope = "shredded"
-            elif row.state == "restricted" and scope is None:
-                scope = _restricted(ctx)
-            if scope is None and consenting is not None and pid not in consenting:
-                scope = "no_consent"
             item_problem = ctx.work_item_problem(item_kind, frozenset(h.room_id for h in mine)) \
                 if item_kind and reveal else None
             decisions[pid] = [self.policy.decide(ctx, f, reveal=f in reveal,
-                                                 scope_problem=scope,
+                                                 scope_problem=problems[pid],
                                                  work_item_problem=item_problem)
                               for f in fields]
 
         needs_key = [pid for pid, ds in decisions.items()
                      if any(d.outcome is not Outcome.DENIED and CATALOGUE[d.field].encrypted
                             for d in ds)]
-        ciphers = self.keys.person_ciphers(conn, needs_key)
+        keys = self.keys.person_keys(conn, needs_key)
         vehicle_rows = self._vehicles(conn, needs_key) if set(fields) & set(VEHICLE_FIELDS) \
             else {}
 
@@ -177,12 +154,12 @@ class Gate:
         for pid in person_ids:
             row = rows[pid]
             view = PersonView(pid, bool(row.is_minor), row.state)
-            cipher = ciphers.get(pid)
+            key = keys.get(pid)
             for d in decisions[pid]:
                 if d.outcome is not Outcome.DENIED and CATALOGUE[d.field].encrypted \
-                        and cipher is None:
+                        and key is None:
                     d = Decision(d.field, Outcome.DENIED, "shredded")
-                view.fields[d.field] = self._show(d, row, cipher, homes.get(pid, ()),
+                view.fields[d.field] = self._show(d, row, key, homes.get(pid, ()),
                                                   vehicle_rows.get(pid, ()))
             views.append(view)
             chain = _chain_for(ctx, row.company_id, homes.get(pid, ()))
@@ -191,90 +168,186 @@ class Gate:
         # Audit before handing anything back; a failure here raises and the values are dropped.
         for (chain, company_id), evs in events.items():
             self.audit.append(conn, chain, company_id, evs)
+        broken = [v.person_id for v in views
+                  if any(s.reason == "undecryptable" for s in v.fields.values())]
+        if broken:
+            self._alarm(conn, ctx, broken[0], f"persons:{len(broken)}")
         return views
 
     def phone_for_contact(self, uow: UnitOfWork, ctx: AccessContext, person_id: str,
                           channel: str) -> tuple[Decision, str | None]:
         """The person's phone for the *system* to text or to bind an alias to — never shown to
-        the actor. Allowed when the role may see the phone (even masked) for the purpose and
-        the actor holds a live work item for that person's room. Audited like a reveal
-        (action ``contact``)."""
+        the actor. The same scope, consent, recipient and restriction rules as a read; then
+        the policy's contact rule (``Policy.contact_work_item_kind``): the role may see the
+        phone at all for the purpose, and the actor holds a live work item for the person's
+        room. Audited like a reveal (action ``contact``)."""
         conn = uow.conn
-        rows = self._load_persons(conn, [person_id])
-        if not rows:
-            raise PersonNotFound(f"no person with id {person_id}")
-        row = rows[0]
-        mine = self._rooms(conn, [person_id]).get(person_id, [])
-        problem = ctx.covers(row.company_id,
-                             frozenset((h.community_id, h.building_id) for h in mine))
-        if row.state == "shredded" and problem is None:
-            problem = "shredded"
-        elif row.state == "restricted" and problem is None:
-            problem = _restricted(ctx)
+        rows, homes = self._persons(conn, [person_id])
+        row, mine = rows[person_id], homes.get(person_id, [])
+        problem = self._person_problems(conn, ctx, rows, homes)[person_id]
         decision = self.policy.decide(ctx, "phone", scope_problem=problem)
         if decision.outcome is not Outcome.DENIED:
-            purpose = PURPOSES[ctx.purpose]
-            item_problem = ctx.work_item_problem(purpose.work_item or "work_order",
-                                                 frozenset(h.room_id for h in mine))
-            if item_problem:
-                decision = Decision("phone", Outcome.DENIED, item_problem)
-            else:
-                decision = Decision("phone", Outcome.MASKED, f"contact_{channel}")
+            item_problem = ctx.work_item_problem(
+                self.policy.contact_work_item_kind(ctx.purpose or ""),
+                frozenset(h.room_id for h in mine))
+            decision = Decision("phone", Outcome.DENIED, item_problem) if item_problem \
+                else Decision("phone", Outcome.MASKED, f"contact_{channel}")
         phone = None
         if decision.outcome is not Outcome.DENIED:
-            cipher = self.keys.person_ciphers(conn, [person_id]).get(person_id)
-            phones = self._clear_value("phone", row, cipher, mine, ()) if cipher else None
+            key = self.keys.person_keys(conn, [person_id]).get(person_id)
+            try:
+                phones = self._clear_value("phone", row, key, mine, ()) if key else None
+            except DecryptionFailed:
+                phones, decision = None, Decision("phone", Outcome.DENIED, "undecryptable")
             phone = phones[0] if phones else None
-            if phone is None:
-                decision = Decision("phone", Outcome.DENIED, "shredded" if cipher is None
-                                    else "no_phone")
+            if phone is None and decision.outcome is not Outcome.DENIED:
+                decision = Decision("phone", Outcome.DENIED,
+                                    "shredded" if key is None else "no_phone")
         self.audit.append(conn, _chain_for(ctx, row.company_id, mine), row.company_id, [
             AuditEvent(actor=ctx.actor, role=ctx.role, action="contact", subject=person_id,
                        fields=("phone",), purpose=ctx.purpose or "",
                        work_item=ctx.work_item.id if ctx.work_item else "",
                        outcome="used" if phone else "denied", reason=decision.reason,
                        client=ctx.client)])
+        if decision.reason == "undecryptable":
+            self._alarm(conn, ctx, person_id, "persons.phone_ct")
         return decision, phone
 
     def read_text(self, uow: UnitOfWork, ctx: AccessContext, *, table: str, column: str,
                   row_id: str, sealed: bytes, reveal: bool = False, subject: str = "",
-                  work_item: str = "") -> Shown:
-        """Free text sealed with the company key (work-order comments, break-glass reasons).
-
-        Shown with every finding of the PII detector masked; in clear only to the DPO, who
-        asks for it (reviewing an emergency reveal, answering an owner). Audited either way.
-        """
-        from ownerguard.detect import mask_text
-
-        clear = open_sealed(self.keys.company_sealer(uow.conn, ctx.company_id), table, column,
-                            row_id, 1, sealed)
-        if ctx.company_id and reveal and ctx.role == "dpo":
-            shown = Shown(Outcome.CLEAR, "revealed", clear)
-        elif reveal and ctx.role == "owner" and subject:
-            # An owner reads the letters of their own inquiry or request: the services that
-            # build an owner context take the subject from the signed-in session only (L11).
-            shown = Shown(Outcome.CLEAR, "self_access", clear)
-        elif reveal:
-            shown = Shown(Outcome.MASKED, "reveal_not_permitted", mask_text(clear))
-        else:
-            shown = Shown(Outcome.MASKED, "masked_by_default", mask_text(clear))
-        self.audit.append(uow.conn, f"company:{ctx.company_id}", ctx.company_id, [AuditEvent(
+                  work_item: str = "", own: bool = False) -> Shown:
+        """Free text sealed with the company key (work-order comments, inquiry letters,
+        break-glass reasons, alert notes), decided by ``Policy.text``: detector-masked, in
+        clear for the DPO who asks, or for the owner reading their own (``own``, which the
+        services set from the signed-in session only). Audited either way."""
+        decision = self.policy.text(ctx, reveal=reveal, own=own and bool(subject))
+        shown = Shown(decision.outcome, decision.reason)
+        if decision.outcome is not Outcome.DENIED:
+            try:
+                clear = open_company(self.keys, uow.conn, ctx.company_id, table, column,
+                                     row_id, sealed)
+            except DecryptionFailed:
+                shown = Shown(Outcome.DENIED, "undecryptable")
+            else:
+                shown = Shown(decision.outcome, decision.reason,
+                              clear if decision.outcome is Outcome.CLEAR
+                              else mask_text(clear or ""))
+        self.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
             actor=ctx.actor, role=ctx.role, action="read_text", subject=subject,
             fields=(f"{table}.{column}",), purpose=ctx.purpose or "", work_item=work_item,
             outcome=shown.outcome.value, reason=shown.reason, client=ctx.client)])
+        if shown.reason == "undecryptable":
+            self._alarm(uow.conn, ctx, subject, f"{table}.{column}")
         return shown
 
+    def read_payload(self, uow: UnitOfWork, ctx: AccessContext, *, table: str, column: str,
+                     row_id: str, sealed: bytes, subject: str, own: bool = False) -> dict:
+        """A personal payload sealed whole with the company key — an owner's proposed
+        corrections (``{"corrections": {field: value}}``), an heir's claim (``{"heir": {…}}``)
+        — for a person to read: in clear for the DPO and for the owner whose own request it
+        is; masked by the field catalogue's rules for the other deciders (``Policy``'s
+        ``PAYLOAD_DECIDERS``), who never see an heir's claim; nothing for anyone else.
+        Audited like any read, naming the fields the payload holds."""
+        level = self.policy.payload(ctx, own=own and bool(subject))
+        shown: dict = {}
+        reason = "no_text_grant" if level is Outcome.DENIED else \
+            ("masked_by_default" if level is Outcome.MASKED else
+             ("self_access" if ctx.role == "owner" else "revealed"))
+        names: list[str] = []
+        if level is not Outcome.DENIED:
+            try:
+                payload = json.loads(open_company(self.keys, uow.conn, ctx.company_id, table,
+                                                  column, row_id, sealed) or "{}")
+            except DecryptionFailed:
+                payload, level, reason = {}, Outcome.DENIED, "undecryptable"
+            corrections = payload.get("corrections") or {}
+            names = sorted(corrections) + (["heir"] if "heir" in payload else [])
+            shown["corrections"] = {
+                f: v if level is Outcome.CLEAR else mask(CATALOGUE[f].mask, v)
+                for f, v in corrections.items() if f in CATALOGUE}
+            shown["heir"] = payload.get("heir") if level is Outcome.CLEAR else None
+        self.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
+            actor=ctx.actor, role=ctx.role, action="read_payload", subject=subject,
+            fields=tuple(names) or (f"{table}.{column}",), purpose=ctx.purpose or "",
+            outcome=level.value, reason=reason, client=ctx.client)])
+        if reason == "undecryptable":
+            self._alarm(uow.conn, ctx, subject, f"{table}.{column}")
+        return shown
+
+    def use_payload(self, uow: UnitOfWork, ctx: AccessContext, *, table: str, column: str,
+                    row_id: str, sealed: bytes, subject: str) -> dict:
+        """The same payload for the *system* to apply (an approved correction is written into
+        the person's record) — never shown to the decider. Only a payload decider may have
+        it used; audited as ``apply_payload``."""
+        if self.policy.payload(ctx) is Outcome.DENIED:
+            raise PermissionError("only a decider of owners' requests may apply their payload")
+        payload = json.loads(open_company(self.keys, uow.conn, ctx.company_id, table, column,
+                                          row_id, sealed) or "{}")
+        self.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
+            actor=ctx.actor, role=ctx.role, action="apply_payload", subject=subject,
+            fields=tuple(sorted(payload.get("corrections") or {})) or (f"{table}.{column}",),
+            purpose=ctx.purpose or "", outcome="used", reason="rights_request",
+            client=ctx.client)])
+        return payload
+
+    def _alarm(self, conn: Connection, ctx: AccessContext, subject: str, where: str) -> None:
+        """A value that does not open where it is was copied between rows or tampered with:
+        the DPO hears of it at once (the read itself showed nothing)."""
+        raise_alarm(conn, self.audit, self.keys, company_id=ctx.company_id,
+                    kind="undecryptable", severity="high", actor=ctx.actor, subject=subject,
+                    detail=where, dedupe=timedelta(hours=1))
+
+    # -- deciding --------------------------------------------------------------------------
+    def _persons(self, conn: Connection, person_ids: Sequence[str]):
+        rows = {r.id: r for r in self._load_persons(conn, person_ids)}
+        missing = [pid for pid in person_ids if pid not in rows]
+        if missing:
+            raise PersonNotFound(f"no person with id {missing[0]}")
+        return rows, self._rooms(conn, list(rows))
+
+    def _person_problems(self, conn: Connection, ctx: AccessContext, rows: dict,
+                         homes: dict[str, list[Home]]) -> dict[str, str | None]:
+        """Per person, why every field is denied before the policy is asked (or None): out of
+        scope or another company, shredded, restricted (L14), no consent for a consent-based
+        purpose (L4), no separate consent to this recipient (L5)."""
+        purpose = PURPOSES.get(ctx.purpose or "")
+        # A consent-based purpose processes only persons whose latest record grants it (L4):
+        # withdrawal takes effect on the very next read.
+        consenting = consents_now.granted(conn, list(rows), "purpose", purpose.code) \
+            if purpose is not None and purpose.basis is LegalBasis.CONSENT \
+            and ctx.role != "owner" else None
+        if ctx.role == "partner" and ctx.actor.startswith(RECIPIENT_PREFIX) and purpose:
+            # A recipient in its own right (provision, L5) needs each person's separate
+            # consent to that recipient and purpose, whatever the purpose's own basis.
+            consenting = consents_now.granted(
+                conn, list(rows), "recipient",
+                recipient_target(ctx.actor[len(RECIPIENT_PREFIX):], purpose.code))
+        out: dict[str, str | None] = {}
+        for pid, row in rows.items():
+            mine = homes.get(pid, ())
+            problem = ctx.covers(row.company_id,
+                                 frozenset((h.community_id, h.building_id) for h in mine))
+            if row.state == "shredded" and problem is None:
+                problem = "shredded"
+            elif row.state == "restricted" and problem is None:
+                problem = _restricted(ctx)
+            if problem is None and consenting is not None and pid not in consenting:
+                problem = "no_consent"
+            out[pid] = problem
+        return out
+
     # -- helpers -------------------------------------------------------------------------
-    def _show(self, d: Decision, row, cipher: AESGCM | None, homes, vehicle_rows) -> Shown:
+    def _show(self, d: Decision, row, key: PersonKey | None, homes, vehicle_rows) -> Shown:
         if d.outcome is Outcome.DENIED:
             return Shown(d.outcome, d.reason)
         spec = CATALOGUE[d.field]
         try:
-            raw = self._clear_value(d.field, row, cipher, homes, vehicle_rows)
+            raw = self._clear_value(d.field, row, key, homes, vehicle_rows)
         except DecryptionFailed:
-            # The message names the place, never a value; surface it as a denial so the
-            # audit records that nothing readable was shown.
-            return Shown(Outcome.DENIED, "shredded")
+            # A value that does not open where it is was moved or tampered with: nothing is
+            # shown, and the audit says so in its own words (the anomaly check alerts the DPO)
+            # instead of passing it off as a shredded person.
+            return Shown(Outcome.DENIED, "undecryptable")
         if raw is None or d.outcome is Outcome.CLEAR:
             return Shown(d.outcome, d.reason, raw)
         if isinstance(raw, list):
@@ -282,17 +355,18 @@ class Gate:
         return Shown(d.outcome, d.reason, mask(spec.mask, raw))
 
     @staticmethod
-    def _clear_value(name: str, row, cipher, homes, vehicle_rows):
+    def _clear_value(name: str, row, key: PersonKey | None, homes, vehicle_rows):
         if name == "rooms":
             return [h.label for h in homes] or None
+        assert key is not None
         if name in _VEHICLE_COLUMNS:
             col = _VEHICLE_COLUMNS[name]
-            values = [open_sealed(cipher, "vehicles", col, v.id, v.key_version, getattr(v, col))
+            values = [key.open("vehicles", col, v.id, v.key_version, getattr(v, col))
                       for v in vehicle_rows]
             values = [v for v in values if v]
             return values or None
         col = _PERSON_COLUMNS[name]
-        value = open_sealed(cipher, "persons", col, row.id, row.key_version, getattr(row, col))
+        value = key.open("persons", col, row.id, row.key_version, getattr(row, col))
         if value is not None and name == "phone":
             return json.loads(value)
         return value
@@ -309,15 +383,6 @@ class Gate:
                            outcome=outcome, reason=reason,
                            client=ctx.client)
                 for (outcome, reason), fs in sorted(grouped.items())]
-
-    @staticmethod
-    def _consenting(conn: Connection, ids: list[str], target: str, kind: str = "purpose"
-                    ) -> set[str]:
-        latest: dict[str, bool] = {}
-        for chunk in _chunks(ids):
-            for r in conn.execute(_CONSENTS, {"ids": chunk, "target": target, "kind": kind}):
-                latest[r.person_id] = r.granted      # ordered by time: the last one wins
-        return {pid for pid, granted in latest.items() if granted}
 
     @staticmethod
     def _load_persons(conn: Connection, ids: Sequence[str]):

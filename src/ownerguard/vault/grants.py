@@ -124,3 +124,19 @@ def with_extra(lines: dict[str, str]) -> dict[tuple[str, str], dict[str, Level]]
 # Roles that exist but hold no grant: known (so the reason is "role not permitted", not
 # "unknown role") and never able to read personal data.
 WRITE_ONLY_ROLES = ("importer", "sysadmin")
+
+
+# Free text sealed with the company key — work-order comments, inquiry letters and answers,
+# break-glass reasons, alert notes, owners' sealed request payloads. Everyone with a grant on any
+# purpose reads it with every personal-data finding of the detector masked; in clear only the
+# DPO (reviewing an emergency reveal, answering an owner) and the owner whose own letter or
+# request it is (the services pass the subject from the signed-in session only, L11). Roles not
+# listed (sysadmin, importer) get nothing.
+# (``vault.policy.TEXT_CLEAR_ROLES``)
+
+# Contact without seeing the number (services.staff_access.contact_owner): the system texts the
+# person or binds an alias number, and the phone never reaches the actor. Allowed when the role
+# may see the phone at all (even masked) for the purpose — same scope, consent and restriction
+# rules as a read — and the actor holds a live work item for the person's room: of the purpose's
+# own kind, or a work order for purposes that have none.
+# (``vault.policy.CONTACT_WORK_ITEM_DEFAULT``)

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
 
+# Free text and contact without seeing the number: the rules are explained with the grant
+# table (``vault.grants``); they live here because the grant table imports ``Level`` from here.
+TEXT_CLEAR_ROLES = ("dpo", "owner")
+CONTACT_WORK_ITEM_DEFAULT = "work_order"
+
 
 class Level(enum.IntEnum):
     """The most a role may see of a field for a purpose."""
@@ -30,6 +35,11 @@ class Outcome(str, enum.Enum):
     MASKED = "masked"
     DENIED = "denied"
 
+
+# Who decides owners' rights requests and so reads their sealed payloads (proposed corrections,
+# heirs' claims): the DPO in clear; a manager, for their own communities (checked by the
+# service), masked. The owner reads their own request in clear.
+PAYLOAD_DECIDERS: dict[str, Outcome] = {"dpo": Outcome.CLEAR, "manager": Outcome.MASKED}
 
 # Reason codes: stable identifiers stored in the audit log, with texts for people.
 REASONS: dict[str, tuple[str, str]] = {
@@ -62,6 +72,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_field": ("未登记的字段", "field is not in the catalogue"),
     "self_access": ("本人查阅自己的信息（L11）", "the person reading their own data (L11)"),
     "shredded": ("该人员信息已被销毁（密钥已删除）", "data crypto-shredded"),
+    "undecryptable": ("数据无法解密（可能被篡改或复制到别处），已通知个人信息保护负责人",
+                      "the value does not decrypt where it is (tampered or moved); the DPO is "
+                      "alerted"),
+    "no_text_grant": ("该角色不能查看此类文字记录", "role may not read free text"),
     "restricted": ("本人已要求限制处理：除依法保存外停止处理（L14）",
                    "processing restricted at the person's request: storage only (L14)"),
 }
@@ -149,6 +163,9 @@ class Policy:
                  known_roles: tuple[str, ...] = ()):
         self._grants = grants
         self.roles = frozenset(role for role, _ in grants) | frozenset(known_roles)
+        # Roles that read free text at all: staff with a grant on any purpose (not the owner,
+        # whose own letters are a separate rule, nor partners).
+        self._text_roles = frozenset(role for role, _ in grants) - {"owner", "partner"}
         # Compile: (role, purpose, field) → effective level, with L1 and L2 applied.
         self._matrix: dict[tuple[str, str, str], tuple[Level, str]] = {}
         for (role, purpose), per_field in grants.items():
@@ -209,6 +226,49 @@ class Policy:
             if problem:
                 return Decision(field_name, Outcome.MASKED, problem)
         return Decision(field_name, Outcome.CLEAR, "revealed")
+
+    def text(self, ctx: AccessContext, *, reveal: bool, own: bool = False) -> Decision:
+        """Free text sealed with the company key (``grants.TEXT_CLEAR_ROLES``): detector-masked
+        for every role with a grant on some purpose, clear for the DPO when asked, and for the
+        owner when it is their own (``own``, established by the services from the session)."""
+        if ctx.role == "owner":
+            if reveal and own:
+                return Decision("text", Outcome.CLEAR, "self_access")
+            # What staff wrote to the owner (a refusal's reason): masked where the detector
+            # finds personal data, since it may name someone else.
+            return Decision("text", Outcome.MASKED, "masked_by_default")
+        if ctx.role not in self._text_roles:
+            return Decision("text", Outcome.DENIED, "no_text_grant")
+        if not reveal:
+            return Decision("text", Outcome.MASKED, "masked_by_default")
+        if ctx.role in TEXT_CLEAR_ROLES:
+            return Decision("text", Outcome.CLEAR, "revealed")
+        return Decision("text", Outcome.MASKED, "reveal_not_permitted")
+
+    def payload(self, ctx: AccessContext, *, own: bool = False) -> Outcome:
+        """How a sealed request payload may be read (``PAYLOAD_DECIDERS``)."""
+        if ctx.role == "owner":
+            return Outcome.CLEAR if own else Outcome.DENIED
+        return PAYLOAD_DECIDERS.get(ctx.role, Outcome.DENIED)
+
+    def contact_work_item_kind(self, purpose: str) -> str:
+        """The kind of live work item that lets the system contact a person for ``purpose``."""
+        p = PURPOSES.get(purpose)
+        return (p.work_item if p and p.work_item else CONTACT_WORK_ITEM_DEFAULT)
+
+    def text_roles(self) -> list[dict[str, str]]:
+        """Who reads free text how (for ``policy show``)."""
+        return [{"role": role, "text": "clear" if role in TEXT_CLEAR_ROLES else "masked"}
+                for role in sorted(self._text_roles | {"owner"})]
+
+    def contact_matrix(self) -> list[dict[str, str]]:
+        """(role, purpose) lines that may have the system contact a person (for ``policy
+        show``), with the kind of work item each needs."""
+        return [{"role": role, "purpose": purpose,
+                 "work_item": self.contact_work_item_kind(purpose)}
+                for role, purpose in sorted(self._grants)
+                if role not in ("owner", "partner")
+                and self.level(role, purpose, "phone") is not Level.HIDDEN]
 
     def matrix(self) -> list[dict[str, str]]:
         """One row per (role, purpose): the effective level of every catalogue field."""

@@ -20,17 +20,31 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from ownerguard.store.tables import audit_log, company_keys, person_keys, persons, system_keys, vehicles
 from ownerguard.vault.audit import AuditEvent
-from ownerguard.vault.crypto import open_sealed, seal
 from ownerguard.vault.datakeys import company_key_context, person_key_context
 from ownerguard.vault.keys import KeyFile
 from ownerguard.errors import UserError
-from ownerguard.services.runtime import Runtime
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditLog
+from ownerguard.vault.datakeys import DataKeys
+from ownerguard.vault.keys import MasterKey
+from ownerguard.vault.sealing import PersonKey
+
+
+class Runtime(Protocol):
+    """What a rotation needs of the running service (``services.runtime.Runtime`` is one)."""
+
+    master: MasterKey
+    keys: DataKeys
+    audit: AuditLog
+
+    def uow(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 BATCH = 2000
 
@@ -170,30 +184,29 @@ def pending_persons(rt: Runtime, target: int) -> int:
             person_keys.c.key_version < target)).scalar_one()
 
 
-def _reseal(old: AESGCM, new: AESGCM, table: str, columns: tuple[str, ...], row,
-            target: int) -> dict:
+def _reseal(old: PersonKey, new: PersonKey, table: str, columns: tuple[str, ...], row) -> dict:
     out = {}
     for col in columns:
         sealed = getattr(row, col)
         if sealed is None:
             continue
         # The clear value lives only in this frame; DecryptionFailed names the place only.
-        out[col] = seal(new, table, col, row.id, target,
-                        open_sealed(old, table, col, row.id, row.key_version, sealed))
+        out[col] = new.seal(table, col, row.id, old.open(table, col, row.id, row.key_version,
+                                                         sealed))
     return out
 
 
 def _rotate_person(rt: Runtime, conn: Connection, key_row, target: int) -> None:
     old = rt.keys.unwrap_person_key(key_row)
     fresh = os.urandom(32)
-    new = AESGCM(fresh)
     pid = key_row.person_id
+    new = PersonKey(pid, target, AESGCM(fresh))
     person = conn.execute(select(persons).where(persons.c.id == pid)).one()
     conn.execute(update(persons).where(persons.c.id == pid).values(
-        key_version=target, **_reseal(old, new, "persons", _PERSON_CT, person, target)))
+        key_version=target, **_reseal(old, new, "persons", _PERSON_CT, person)))
     for car in conn.execute(select(vehicles).where(vehicles.c.person_id == pid)).all():
         conn.execute(update(vehicles).where(vehicles.c.id == car.id).values(
-            key_version=target, **_reseal(old, new, "vehicles", _VEHICLE_CT, car, target)))
+            key_version=target, **_reseal(old, new, "vehicles", _VEHICLE_CT, car)))
     master_version, wrapped = rt.master.wrap(fresh, person_key_context(pid, target))
     # Guarded on the old version: a shred in between wins (nothing to update, and the
     # re-sealed values above are noise without a key).

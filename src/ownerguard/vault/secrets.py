@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from ownerguard.vault.crypto import open_sealed, seal
 from ownerguard.vault.datakeys import DataKeys
+from ownerguard.vault.sealing import open_company, seal_company
 
 
 def seal_secret(keys: DataKeys, conn: Connection, company_id: str, table: str, column: str,
                 row_id: str, value: str) -> bytes:
-    return seal(keys.company_sealer(conn, company_id), table, column, row_id, 1, value)
+    sealed = seal_company(keys, conn, company_id, table, column, row_id, value)
+    assert sealed is not None
+    return sealed
 
 
 def open_secret(keys: DataKeys, conn: Connection, company_id: str, table: str, column: str,
                 row_id: str, sealed: bytes) -> str:
-    return open_sealed(keys.company_sealer(conn, company_id), table, column, row_id, 1, sealed)
+    value = open_company(keys, conn, company_id, table, column, row_id, sealed)
+    assert value is not None
+    return value

@@ -51,7 +51,7 @@ from ownerguard.web.i18n import FLASH, LOGIN_NOTICES, Translator
 from ownerguard.web.render import (CSRF_COOKIE, CSRF_HEADER, LOGIN_COOKIE, SESSION_COOKIE,
                      clear_session_cookies, finish, is_htmx, is_https, lang_of, render,
                      set_session_cookies)
-from ownerguard.web.rooms import rooms_by_label
+from ownerguard.services.registry.rooms import rooms_by_label
 
 PREFIX = "/console"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,128}$")

@@ -65,7 +65,8 @@ from ownerguard.store.tables import (
     work_items,
 )
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import person_chains
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
 from ownerguard import clock
 from ownerguard.services.registry import persons as persons_svc
@@ -150,12 +151,6 @@ def _open_cases(uow: UnitOfWork, ids: list[str]) -> set[str]:
     return out
 
 
-def _first_community(uow: UnitOfWork, pid: str, company_id: str) -> str:
-    row = uow.conn.execute(select(residencies.c.community_id).where(
-        residencies.c.person_id == pid).order_by(residencies.c.community_id).limit(1)).first()
-    return row.community_id if row else f"company:{company_id}"
-
-
 def _shred_batch(rt: Runtime, batch: list[str], actor: str) -> None:
     with rt.uow() as uow:
         for r in uow.conn.execute(select(persons.c.id, persons.c.company_id, persons.c.state)
@@ -177,8 +172,9 @@ def _delete_batch(rt: Runtime, batch: list[str], actor: str, category: str) -> i
         ids = [r.id for r in rows]
         if not ids:
             return 0
-        chains = {r.id: (_first_community(uow, r.id, r.company_id), r.company_id)
-                  for r in rows}
+        companies = {r.id: r.company_id for r in rows}
+        chains = {pid: (chain, companies[pid])
+                  for pid, chain in person_chains(conn, companies).items()}
         # Closed inquiries: the owner's letters are personal data too (sealed notes).
         iq = [r.id for r in conn.execute(select(inquiries.c.id).where(
             inquiries.c.person_id.in_(ids)))]
@@ -335,7 +331,7 @@ def _exports(rt, rule, now, dry_run, actor, n, progress) -> CategoryResult:
     for batch in _batches(found, n):
         with rt.uow() as uow:      # the exports row stays: it is how a leak is traced (L24)
             for r, _ in batch:
-                _audit(rt, uow, f"company:{r.company_id}", r.company_id, rule.category,
+                _audit(rt, uow, company_chain(r.company_id), r.company_id, rule.category,
                        actor=actor, fields=(f"export:{r.number}",))
             uow.commit()
         for _, path in batch:
@@ -370,7 +366,7 @@ def _shares(rt, rule, now, dry_run, actor, n, progress) -> CategoryResult:
             uow.conn.execute(delete(share_members).where(share_members.c.share_id.in_(ids)))
             uow.conn.execute(delete(share_canaries).where(share_canaries.c.share_id.in_(ids)))
             for s in batch:
-                _audit(rt, uow, f"company:{s.company_id}", s.company_id, rule.category,
+                _audit(rt, uow, company_chain(s.company_id), s.company_id, rule.category,
                        actor=actor, fields=(f"share:{s.number}",))
             uow.commit()
         res.purged += len(batch)

@@ -55,10 +55,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, event, insert, select, update
+from sqlalchemy import Connection, delete, event, insert, select
 
-from ownerguard.store.tables import blind_index, person_keys, persons, residencies, system_keys
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.store.tables import person_keys, persons, system_keys
+from ownerguard.vault.shred import crypto_shred
 from ownerguard.vault.keys import KeyProblem
 from ownerguard import clock
 
@@ -401,25 +401,7 @@ def apply(rt: "Runtime", conn: Connection, *, resolve: bool = True) -> ApplyResu
 
 
 def _shred_again(rt: "Runtime", conn: Connection, found: dict[str, str]) -> None:
-    ids = sorted(found)
-    first_community: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        for r in conn.execute(select(residencies.c.person_id, residencies.c.community_id)
-                              .where(residencies.c.person_id.in_(chunk))
-                              .order_by(residencies.c.community_id)):
-            first_community.setdefault(r.person_id, r.community_id)
-        conn.execute(delete(person_keys).where(person_keys.c.person_id.in_(chunk)))
-        conn.execute(delete(blind_index).where(blind_index.c.person_id.in_(chunk)))
-        conn.execute(update(persons).where(persons.c.id.in_(chunk)).values(state="shredded"))
-    # Same chain choice as persons.shred: the first community, else the company's chain.
-    by_chain: dict[tuple[str, str], list[AuditEvent]] = {}
-    for pid in ids:
-        chain = first_community.get(pid) or f"company:{found[pid]}"
-        by_chain.setdefault((chain, found[pid]), []).append(AuditEvent(
-            actor=ACTOR, role="system", action="shred", subject=pid, outcome="done",
-            reason="shred_ledger"))
-    for (chain, company), events in sorted(by_chain.items()):
-        rt.audit.append(conn, chain, company, events)
+    crypto_shred(conn, rt.audit, found, actor=ACTOR, role="system", reason="shred_ledger")
 
 
 def on_open(rt: "Runtime") -> ApplyResult | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from ownerguard.domain.model import new_id
 from ownerguard.store.tables import alerts
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
-from ownerguard.vault.crypto import seal
+from ownerguard.vault.audit import AuditEvent, company_chain
+from ownerguard.vault.alarms import raise_alarm
 from ownerguard import clock
 from ownerguard.services.runtime import Runtime
 
@@ -22,6 +21,7 @@ KINDS_ZH = {
     "many_people": "短时间内查看大量不同人员",
     "repeated_denials": "多次被拒绝",
     "break_glass": "紧急查看待复核",
+    "undecryptable": "数据无法解密（疑似被篡改或移动）",
 }
 RESOLUTIONS = ("justified", "unjustified", "false_positive")
 
@@ -48,23 +48,9 @@ def raise_alert(rt: Runtime, uow: UnitOfWork, *, company_id: str, kind: str, sev
                 actor: str, subject: str = "", detail: str = "", note: str | None = None,
                 dedupe: timedelta | None = None) -> str | None:
     """Open an alert unless the same (kind, actor) is already open within ``dedupe``."""
-    now = clock.now()
-    if dedupe is not None:
-        seen = uow.conn.execute(select(alerts.c.id).where(
-            alerts.c.company_id == company_id, alerts.c.kind == kind, alerts.c.actor == actor,
-            alerts.c.status == "open", alerts.c.created_at >= now - dedupe).limit(1)).first()
-        if seen:
-            return None
-    aid = new_id()
-    note_ct = seal(rt.keys.company_sealer(uow.conn, company_id), "alerts", "note_ct", aid, 1,
-                   note) if note else None
-    uow.conn.execute(insert(alerts).values(
-        id=aid, company_id=company_id, kind=kind, severity=severity, actor=actor,
-        subject=subject, detail=detail[:400], note_ct=note_ct, created_at=now, status="open"))
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
-        actor=actor, role="", action="alert", subject=subject, outcome=severity,
-        reason=kind)])
-    return aid
+    return raise_alarm(uow.conn, rt.audit, rt.keys, company_id=company_id, kind=kind,
+                       severity=severity, actor=actor, subject=subject, detail=detail,
+                       note=note, dedupe=dedupe)
 
 
 def list_alerts(uow: UnitOfWork, company_id: str, *, status: str | None = "open"
@@ -98,6 +84,6 @@ def review(rt: Runtime, uow: UnitOfWork, *, company_id: str, alert_id: str, revi
                                           reviewed_at=clock.now(), resolution=resolution))
     if done.rowcount != 1:
         raise LookupError("no open alert with that id")
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=reviewer, role="dpo", action="alert_review", outcome=resolution,
         reason=alert_id)])

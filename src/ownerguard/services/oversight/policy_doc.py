@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES
-from ownerguard.vault.policy import Policy
+from ownerguard.vault.policy import PAYLOAD_DECIDERS, Policy
 
 SYMBOL = {"hidden": "·", "masked": "M", "reveal": "R"}
 
@@ -45,4 +45,29 @@ def policy_markdown(policy: Policy) -> str:
     for row in policy.matrix():
         lines.append(f"| {row['role']} | {row['purpose']} | "
                      + " | ".join(SYMBOL[row[f]] for f in fields) + " |")
+    lines += ["", "## 文字记录 / Free text (L8, L9)", "",
+              "工单备注、质疑信、紧急查看理由、告警备注以公司密钥整体加密；读取时由网关决定："
+              "脱敏 = 检测到的个人信息被遮盖。/ Work-order comments, inquiry letters, "
+              "break-glass reasons and alert notes are sealed whole; the gate decides how they "
+              "are read (masked = every finding of the detector masked). Roles not listed: "
+              "nothing.", "",
+              "| role | free text |", "|---|---|"]
+    for row in policy.text_roles():
+        how = "clear (own letters only)" if row["role"] == "owner" else row["text"]
+        lines.append(f"| {row['role']} | {how} |")
+    lines += ["", "## 联系业主（不显示号码）/ Contact without seeing the number", "",
+              "系统代发短信或绑定隐私号；员工看不到号码。需与读取相同的范围、同意与限制规则，"
+              "并持有该房屋进行中的工单。/ The system texts the person or binds an alias "
+              "number; the actor never sees it. Same scope, consent and restriction rules as a "
+              "read, plus a live work item of this kind for the person's room.", "",
+              "| role | purpose | work item |", "|---|---|---|"]
+    for row in policy.contact_matrix():
+        lines.append(f"| {row['role']} | {row['purpose']} | {row['work_item']} |")
+    lines += ["", "## 权利请求的密封内容 / Sealed request payloads (L13, L16)", "",
+              "业主提出的更正内容、近亲属的声明：只有决定者可读。/ Owners' proposed "
+              "corrections and heirs' claims are read only by those who decide on them.", "",
+              "| role | payload |", "|---|---|"]
+    for role, outcome in sorted(PAYLOAD_DECIDERS.items()):
+        lines.append(f"| {role} | {outcome.value} |")
+    lines.append("| owner | clear (own request only) |")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,9 @@ from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.model import age_on, new_id
 from ownerguard.store.tables import consents, persons, residencies
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault import consents as consents_now
+from ownerguard.vault.consents import recipient_target
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard import clock
 from ownerguard.errors import UserError
 from ownerguard.services.runtime import Runtime
@@ -44,11 +46,7 @@ class Receipt:
 
 def current(uow: UnitOfWork, person_id: str) -> dict[tuple[str, str], bool]:
     """(kind, target) → granted, from the latest record of each."""
-    out: dict[tuple[str, str], bool] = {}
-    for r in uow.conn.execute(select(consents).where(consents.c.person_id == person_id)
-                              .order_by(consents.c.at, consents.c.id)):
-        out[(r.kind, r.target)] = r.granted
-    return out
+    return consents_now.current(uow.conn, person_id)
 
 
 def set_consent(rt: Runtime, uow: UnitOfWork, *, company_id: str, person_id: str, kind: str,
@@ -68,7 +66,7 @@ def set_consent(rt: Runtime, uow: UnitOfWork, *, company_id: str, person_id: str
     uow.conn.execute(insert(consents).values(
         id=rid, company_id=company_id, person_id=person_id, kind=kind, target=target,
         granted=granted, notice_version=notice_version, actor=actor, at=at, receipt=receipt))
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=actor, role="owner", action="consent", subject=person_id, fields=(target,),
         outcome="granted" if granted else "withdrawn", reason=kind, client=client[:80])])
     return Receipt(kind, target, granted, at.isoformat(), receipt)
@@ -113,10 +111,6 @@ def wards(rt: Runtime, uow: UnitOfWork, session) -> list[tuple[str, str]]:
     return out
 
 
-def recipient_target(partner_id: str, purpose: str) -> str:
-    return f"{partner_id}:{purpose}"
-
-
 def items_for(uow: UnitOfWork, company_id: str) -> list[ConsentItem]:
     """What a person of this company can consent to: the consent-based purposes, face entry,
     and — separately for each recipient and purpose (L5) — every partner the company provides
@@ -140,20 +134,10 @@ def items_for(uow: UnitOfWork, company_id: str) -> list[ConsentItem]:
 def recipient_consenting(uow: UnitOfWork, person_ids: list[str], partner_id: str,
                          purpose: str) -> set[str]:
     """Of these persons, those whose latest record grants this recipient and purpose."""
-    return _latest_granted(uow, person_ids, "recipient", recipient_target(partner_id, purpose))
+    return consents_now.granted(uow.conn, person_ids, "recipient",
+                                recipient_target(partner_id, purpose))
 
 
 def purpose_consenting(uow: UnitOfWork, person_ids: list[str], purpose: str) -> set[str]:
     """Of these persons, those whose latest record grants this consent-based purpose."""
-    return _latest_granted(uow, person_ids, "purpose", purpose)
-
-
-def _latest_granted(uow: UnitOfWork, person_ids: list[str], kind: str, target: str) -> set[str]:
-    latest: dict[str, bool] = {}
-    for start in range(0, len(person_ids), 500):
-        chunk = person_ids[start:start + 500]
-        for r in uow.conn.execute(select(consents.c.person_id, consents.c.granted).where(
-                consents.c.person_id.in_(chunk), consents.c.kind == kind,
-                consents.c.target == target).order_by(consents.c.at, consents.c.id)):
-            latest[r.person_id] = r.granted
-    return {p for p, granted in latest.items() if granted}
+    return consents_now.granted(uow.conn, person_ids, "purpose", purpose)

@@ -58,7 +58,8 @@ def build(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str, 
         inquiry_rows, inquiry_rows.c.note_id == notes.c.id).where(
         inquiry_rows.c.id == item.id)).one()
     letter = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=note.id,
-                               sealed=note.text_ct, reveal=True, subject=item.person_id).value
+                               sealed=note.text_ct, reveal=True, subject=item.person_id,
+                               own=True).value
     timeline = inquiries.timeline_for_owner(rt, uow, session, item, client=client)
     audit, truncated = _audit_extract(uow, item)
     answered = item.answered_at

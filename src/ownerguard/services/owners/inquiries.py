@@ -30,7 +30,7 @@ from ownerguard.domain.model import new_id
 from ownerguard.domain.staff import ROLES
 from ownerguard.store.tables import audit_log, inquiries, inquiry_events, notes, residencies
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.policy import AccessContext
 from ownerguard.services.oversight import alerts
 from ownerguard import clock
@@ -376,7 +376,8 @@ def _timeline(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, item: Inquiry, *
         if r.note_id is not None:
             text = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=r.note_id,
                                      sealed=r.text_ct, reveal=reveal,
-                                     subject=item.person_id).value
+                                     subject=item.person_id,
+                                     own=ctx.role == "owner").value
         if r.role == "owner":
             by = "业主本人" if viewer != "owner" else "本人"
         elif r.role == "system":
@@ -411,7 +412,7 @@ def _event(rt: Runtime, uow: UnitOfWork, item: Inquiry, actor: str, role: str, k
     uow.conn.execute(insert(inquiry_events).values(
         id=new_id(), inquiry_id=item.id, company_id=item.company_id, at=clock.now(),
         actor=actor, role=role, kind=kind, note_id=note_id))
-    rt.audit.append(uow.conn, item.community_id or f"company:{item.company_id}",
+    rt.audit.append(uow.conn, item.community_id or company_chain(item.company_id),
                     item.company_id, [AuditEvent(
                         actor=actor, role=role, action="inquiry", subject=item.person_id,
                         outcome=kind, reason=item.number)])

@@ -35,11 +35,10 @@ from ownerguard.domain.staff import ROLES
 from ownerguard.store.tables import (buildings, communities, companies, notes, persons, residencies,
                             rights_requests, rooms, units, vehicles, work_items)
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.vault.masking import mask
 from ownerguard.vault.policy import AccessContext, Outcome
-from ownerguard.vault.secrets import open_secret, seal_secret
+from ownerguard.vault.sealing import seal_company
 from ownerguard import clock
 from ownerguard.services.owners import corrections
 from ownerguard.services.staff_access import freetext
@@ -110,7 +109,7 @@ def deadline_days(rt: Runtime) -> int:
 def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, *, actor: str, role: str,
            action: str, subject: str | None, number: str, outcome: str, reason: str = "",
            purpose: str = "rights_request", client: str = "") -> None:
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=actor, role=role, action=action, subject=subject or "", purpose=purpose,
         work_item=number, outcome=outcome, reason=reason, client=client[:80])])
 
@@ -175,8 +174,8 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
         person_id=pid, requester=session.actor, on_behalf=on_behalf, kind=kind,
         note_id=note_id, status="open", created_at=now, due_date=deadline.due,
         due_estimated=deadline.estimated,
-        payload_ct=seal_secret(rt.keys, uow.conn, company_id, "rights_requests", "payload_ct",
-                               rid, json.dumps(payload, ensure_ascii=False))
+        payload_ct=seal_company(rt.keys, uow.conn, company_id, "rights_requests", "payload_ct",
+                                rid, json.dumps(payload, ensure_ascii=False))
         if payload else None))
     _audit(rt, uow, company_id, actor=session.actor, role="owner", action="rights_file",
            subject=pid, number=number, outcome="filed", reason=f"{kind}:{on_behalf}",
@@ -509,21 +508,17 @@ def review(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str) ->
     r = _staff_row(uow, ctx, request_id)
     _check_decider(rt, uow, ctx, r)
     dpo = ctx.role == "dpo"
-    payload = json.loads(open_secret(rt.keys, uow.conn, r.company_id, "rights_requests",
-                                     "payload_ct", r.id, r.payload_ct)) if r.payload_ct else {}
-    proposed = {f: v if dpo else mask(CATALOGUE[f].mask, v)
-                for f, v in payload.get("corrections", {}).items()}
-    heir = payload.get("heir") if dpo else None
+    payload = rt.gate.read_payload(uow, ctx, table="rights_requests", column="payload_ct",
+                                   row_id=r.id, sealed=r.payload_ct, subject=r.person_id or "") \
+        if r.payload_ct else {}
+    proposed = payload.get("corrections", {})
+    heir = payload.get("heir")
     text = None
     if r.note_id:
         sealed = uow.conn.execute(select(notes.c.text_ct).where(
             notes.c.id == r.note_id)).scalar_one()
         text = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=r.note_id,
                                  sealed=sealed, reveal=dpo, subject=r.person_id or "").value
-    if payload:
-        _audit(rt, uow, r.company_id, actor=ctx.actor, role=ctx.role, action="rights_review",
-               subject=r.person_id, number=r.number, outcome="clear" if dpo else "masked",
-               reason=",".join(sorted(payload)), purpose=ctx.purpose or "", client=ctx.client)
     return {"request": _request(r), "text": text, "corrections": proposed, "heir": heir}
 
 
@@ -573,8 +568,8 @@ def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
                    "verify the heir and link the record first")
     pid, note, outcome = r.person_id, None, "fulfilled"
     if r.kind == "correction":
-        payload = json.loads(open_secret(rt.keys, uow.conn, r.company_id, "rights_requests",
-                                         "payload_ct", r.id, r.payload_ct))
+        payload = rt.gate.use_payload(uow, ctx, table="rights_requests", column="payload_ct",
+                                      row_id=r.id, sealed=r.payload_ct, subject=pid)
         corrections.apply(rt, uow, ctx, pid, payload["corrections"])
         outcome = "corrected"
     elif r.kind == "deletion":

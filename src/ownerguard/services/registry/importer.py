@@ -37,11 +37,18 @@ from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.blind import BlindIndexer
-from ownerguard.vault.crypto import seal
+from ownerguard.vault import identity
+from ownerguard.vault.identity import ROOM_KEY_SEP, Home, Identity
+from ownerguard.vault.sealing import PersonKey
 from ownerguard.services.runtime import Runtime
 from ownerguard import clock
 
-ROOM_KEY_SEP = "\x1f"
+
+
+def _index_rows(indexer: BlindIndexer, company_id: str, pid: str,
+                digests: dict[str, list[bytes]]) -> list[dict]:
+    return [{"company_id": company_id, "person_id": pid, "kind": kind, "digest": d}
+            for kind, ds in digests.items() for d in ds]
 
 
 @dataclass
@@ -68,7 +75,7 @@ class _NewPerson:
     id: str
     first: PersonRow
     phones: list[str]
-    communities: set[str]
+    homes: list[Home]
 
 
 class Importer:
@@ -109,10 +116,12 @@ class Importer:
             else:
                 plan = new_persons.get(key)
                 if plan is None:
-                    plan = new_persons[key] = _NewPerson(new_id(), r, [], set())
+                    plan = new_persons[key] = _NewPerson(new_id(), r, [], [])
                 if r.phone and r.phone not in plan.phones:
                     plan.phones.append(r.phone)
-                plan.communities.add(community.id)
+                home = Home(community.id, ROOM_KEY_SEP.join(r.room.key))
+                if home not in plan.homes:
+                    plan.homes.append(home)
                 pid = plan.id
             row_person[r.row] = pid
         if counts.rejected:
@@ -126,19 +135,19 @@ class Importer:
 
         person_rows, key_rows, index_rows, res_rows, veh_rows = [], [], [], [], []
         events: list[AuditEvent] = []
-        ciphers = {}
+        keys: dict[str, PersonKey] = {}
         for plan in new_persons.values():
             p, pid = plan.first, plan.id
-            cipher = None
+            key = None
             if self.secure:
-                cipher, key_row = self.rt.keys.new_person_key(pid, company.id)
+                key, key_row = self.rt.keys.new_person_key(pid, company.id)
                 key_rows.append(key_row)
-                ciphers[pid] = cipher
-            person_rows.append(self._person_row(pid, company.id, p, plan.phones, cipher, now,
+                keys[pid] = key
+            person_rows.append(self._person_row(pid, company.id, p, plan.phones, key, now,
                                                 minor_on(p.birth_date, today)))
             if indexer:
-                index_rows.extend(self._index_rows(indexer, company.id, community.id, pid, p,
-                                                   plan.phones))
+                index_rows.extend(_index_rows(indexer, company.id, pid, identity.index(
+                    indexer, Identity(p.name, plan.phones, p.id_number, plan.homes))))
                 events.append(AuditEvent(
                     actor=actor, role=role, action="collect", subject=pid,
                     fields=tuple(sorted(self._present_fields(p, plan.phones))),
@@ -157,14 +166,17 @@ class Importer:
                                  "start_date": None, "end_date": None})
                 counts.residencies += 1
             if indexer and pid not in new_ids and r.phone:
-                d = indexer.digest("phone_last4", r.phone[-4:], community.id)
-                if (pid, d) not in existing_last4:
-                    existing_last4.add((pid, d))
-                    index_rows.append({"company_id": company.id, "person_id": pid,
-                                       "kind": "phone_last4", "digest": d})
+                # A known person seen in this community: findable by the last four digits
+                # here too.
+                for d in identity.index(indexer, Identity(r.name, [r.phone], homes=[
+                        Home(community.id, "")]), kinds=("phone_last4",))["phone_last4"]:
+                    if (pid, d) not in existing_last4:
+                        existing_last4.add((pid, d))
+                        index_rows.append({"company_id": company.id, "person_id": pid,
+                                           "kind": "phone_last4", "digest": d})
             if r.vehicle:
                 vrow = self._vehicle_row(uow, pid, room_id, community.id, r, indexer,
-                                         ciphers, new_ids, existing_veh)
+                                         keys, existing_veh)
                 if vrow is not None:
                     veh_rows.append(vrow)
                     counts.vehicles += 1
@@ -236,9 +248,8 @@ class Importer:
         kind, value = r.person_key
         if indexer is None:  # benchmark baseline: an unkeyed stand-in with the same shape
             return hashlib.blake2b(f"{kind}|{value}".encode(), digest_size=16).digest()
-        if kind == "id":
-            return indexer.digest("id_number", value)
-        return indexer.digest(kind, value)     # phone_name | name_room
+        return identity.recognition_digest(indexer, "id_number" if kind == "id" else kind,
+                                           value)
 
     @staticmethod
     def _known_persons(uow: UnitOfWork, company_id: str, digests: set[bytes]
@@ -282,8 +293,8 @@ class Importer:
         return present
 
     @staticmethod
-    def _person_row(pid: str, company_id: str, p: PersonRow, phones: list[str], cipher,
-                    now: datetime, is_minor: bool) -> dict:
+    def _person_row(pid: str, company_id: str, p: PersonRow, phones: list[str],
+                    key: PersonKey | None, now: datetime, is_minor: bool) -> dict:
         values = {
             "name": p.name, "gender": p.gender,
             "phone": json.dumps(phones, ensure_ascii=False) if phones else None,
@@ -291,33 +302,16 @@ class Importer:
             "birth_date": p.birth_date.isoformat() if p.birth_date else None,
             "contact_name": p.contact_name, "contact_phone": p.contact_phone,
         }
-        row = {"id": pid, "company_id": company_id, "key_version": 1, "is_minor": is_minor,
-               "id_legacy15": p.id_legacy15, "state": "active", "created_at": now}
+        row = {"id": pid, "company_id": company_id, "key_version": key.version if key else 1,
+               "is_minor": is_minor, "id_legacy15": p.id_legacy15, "state": "active",
+               "created_at": now}
         for name, value in values.items():
             col = f"{name}_ct"
-            if cipher is None:
+            if key is None:
                 row[col] = value.encode() if value is not None else None
             else:
-                row[col] = seal(cipher, "persons", col, pid, 1, value)
+                row[col] = key.seal("persons", col, pid, value)
         return row
-
-    @staticmethod
-    def _index_rows(indexer: BlindIndexer, company_id: str, community_id: str, pid: str,
-                    p: PersonRow, phones: list[str]) -> list[dict]:
-        def row(kind: str, digest: bytes) -> dict:
-            return {"company_id": company_id, "person_id": pid, "kind": kind, "digest": digest}
-
-        out = [row("name", indexer.digest("name", p.name))]
-        kind, value = p.person_key
-        if kind != "id":
-            out.append(row(kind, indexer.digest(kind, value)))
-        if p.id_number:
-            out.append(row("id_number", indexer.digest("id_number", p.id_number)))
-        for phone in phones:
-            out.append(row("phone", indexer.digest("phone", phone)))
-            out.append(row("phone_last4", indexer.digest("phone_last4", phone[-4:],
-                                                         community_id)))
-        return out
 
     # -- vehicles ------------------------------------------------------------------------
     @staticmethod
@@ -331,8 +325,8 @@ class Importer:
         return out
 
     def _vehicle_row(self, uow: UnitOfWork, pid: str, room_id: str, community_id: str,
-                     r: PersonRow, indexer: BlindIndexer | None, ciphers: dict,
-                     new_ids: set[str], existing: set[tuple[str, bytes]]) -> dict | None:
+                     r: PersonRow, indexer: BlindIndexer | None, keys: dict[str, PersonKey],
+                     existing: set[tuple[str, bytes]]) -> dict | None:
         v = r.vehicle
         assert v is not None
         digest = indexer.digest("plate", v.plate) if indexer else \
@@ -340,20 +334,20 @@ class Importer:
         if (pid, digest) in existing:
             return None
         existing.add((pid, digest))
-        cipher = ciphers.get(pid)
-        if cipher is None and self.secure:
-            # An already-stored person gets a new vehicle: seal with their existing key.
-            cipher = self.rt.keys.person_ciphers(uow.conn, [pid])[pid]
-            ciphers[pid] = cipher
+        key = keys.get(pid)
+        if key is None and self.secure:
+            # An already-stored person gets a new vehicle: sealed under their current key,
+            # whatever version it has reached, and recorded with that version.
+            key = keys[pid] = self.rt.keys.person_keys(uow.conn, [pid])[pid]
         vid = new_id()
 
         def sealed(col: str, value: str | None) -> bytes | None:
-            if cipher is None:
+            if key is None:
                 return value.encode() if value is not None else None
-            return seal(cipher, "vehicles", col, vid, 1, value)
+            return key.seal("vehicles", col, vid, value)
 
         return {"id": vid, "person_id": pid, "room_id": room_id, "community_id": community_id,
-                "key_version": 1, "plate_ct": sealed("plate_ct", v.plate),
+                "key_version": key.version if key else 1, "plate_ct": sealed("plate_ct", v.plate),
                 "brand_ct": sealed("brand_ct", v.brand),
                 "colour_ct": sealed("colour_ct", v.colour),
                 "plate_digest": digest, "parking_space": v.parking_space}

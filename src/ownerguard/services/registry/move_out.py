@@ -8,16 +8,18 @@ before that — a new residency — simply takes them off the list.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select, update
 
 from ownerguard.domain.retention import rules_from_settings
-from ownerguard.store.tables import residencies, rooms
+from ownerguard.store.tables import persons, residencies, rooms
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.errors import UserError
+from ownerguard.services.registry.rooms import find_room
 from ownerguard.services.runtime import Runtime
 
 
@@ -38,34 +40,20 @@ def _current(today: date):
     return or_(residencies.c.end_date.is_(None), residencies.c.end_date > today)
 
 
-def find_room(uow: UnitOfWork, community_id: str, label: str) -> str:
-    """The room id for "1栋 1单元 101" (or "1-1-101"); exactly one room must match."""
-    parts = [p for p in label.replace("-", " ").replace("/", " ").split() if p]
-    if not parts:
-        raise MoveOutError("bad_room", "请给出房屋，如“1栋 1单元 101”", "give a room, e.g. 1栋 1单元 101")
-    found = []
-    for r in uow.conn.execute(select(rooms.c.id, rooms.c.room_key).where(
-            rooms.c.community_id == community_id, rooms.c.number == parts[-1])):
-        key = [k for k in r.room_key.split("\x1f") if k]
-        if all(any(p == k or k.startswith(p) for k in key) for p in parts[:-1]):
-            found.append(r.id)
-    if len(found) != 1:
-        raise MoveOutError("room_not_found" if not found else "room_ambiguous",
-                           "没有找到该房屋" if not found else "匹配到多个房屋，请写全楼号和单元",
-                           "no such room" if not found else "several rooms match; give building "
-                           "and unit")
-    return found[0]
-
-
 def move_out(rt: Runtime, uow: UnitOfWork, residency_id: str, *, company_id: str, actor: str,
-             role: str, on: date, client: str = "") -> MovedOut:
+             role: str, on: date, client: str = "",
+             scope: Collection[tuple[str, str | None]] | None = None) -> MovedOut:
+    """End one residency. ``scope`` (community, building or None) limits it to the actor's
+    communities and buildings; out of scope looks the same as absent, so the answer never
+    confirms who lives where."""
     conn = uow.conn
-    from ownerguard.store.tables import persons
-
-    row = conn.execute(select(residencies, persons.c.company_id)
+    row = conn.execute(select(residencies, persons.c.company_id, rooms.c.building_id)
                        .join(persons, persons.c.id == residencies.c.person_id)
+                       .join(rooms, rooms.c.id == residencies.c.room_id)
                        .where(residencies.c.id == residency_id)).first()
-    if row is None or row.company_id != company_id:
+    in_scope = scope is None or (row is not None and (
+        (row.community_id, None) in scope or (row.community_id, row.building_id) in scope))
+    if row is None or row.company_id != company_id or not in_scope:
         raise MoveOutError("not_found", "没有这条居住记录", "no such residency")
     if row.end_date is not None and row.end_date <= on:
         raise MoveOutError("already_ended", "该居住关系已结束", "this residency has already ended")
@@ -93,7 +81,12 @@ def move_out_room(rt: Runtime, uow: UnitOfWork, *, company_id: str, community_id
                   room_label: str, actor: str, role: str, on: date, person_id: str | None = None,
                   client: str = "") -> list[MovedOut]:
     """End every current residency in one room (the household moves out), or one person's."""
+    if not room_label.strip():
+        raise MoveOutError("bad_room", "请给出房屋，如“1栋 1单元 101”", "give a room, e.g. 1栋 1单元 101")
     room_id = find_room(uow, community_id, room_label)
+    if room_id is None:
+        raise MoveOutError("room_not_found", "没有找到该房屋，或匹配到多个房屋：请写全楼号、单元和房号",
+                           "no such room, or several match: give building, unit and number")
     q = select(residencies.c.id).where(residencies.c.room_id == room_id, _current(on))
     if person_id:
         q = q.where(residencies.c.person_id == person_id)

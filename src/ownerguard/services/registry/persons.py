@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from ownerguard.domain.fields import CATALOGUE
-from ownerguard.store.tables import blind_index, person_keys, persons, residencies, rooms
+from ownerguard.store.tables import blind_index, persons, residencies, rooms
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.shred import crypto_shred
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.gate import PersonNotFound, PersonView
 from ownerguard.vault.policy import AccessContext
 from ownerguard.services.lifecycle import shred_ledger
@@ -25,10 +26,6 @@ SEARCH_LIMIT = 200
 class SearchTerm:
     kind: str   # phone | phone_last4 | id_number | name | room
     value: str  # what the user typed; never logged, never stored
-
-
-def _company_chain(company_id: str) -> str:
-    return f"company:{company_id}"
 
 
 def search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, term: SearchTerm,
@@ -60,7 +57,7 @@ def search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, term: SearchTerm,
             ids = _in_community(uow, ids, community_id)
     if ctx.scope is not None:
         ids = _in_scope(uow, ids, ctx.scope)
-    rt.audit.append(conn, community_id or _company_chain(ctx.company_id), ctx.company_id, [
+    rt.audit.append(conn, community_id or company_chain(ctx.company_id), ctx.company_id, [
         AuditEvent(actor=ctx.actor, role=ctx.role, action="search", fields=(term.kind,),
                    purpose=ctx.purpose or "",
                    work_item=ctx.work_item.id if ctx.work_item else "",
@@ -142,15 +139,7 @@ def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> N
     row = conn.execute(select(persons.c.company_id).where(persons.c.id == person_id)).first()
     if row is None or row.company_id != ctx.company_id:
         raise PersonNotFound(f"no person with id {person_id}")
-    communities = sorted(r.community_id for r in conn.execute(
-        select(residencies.c.community_id).where(residencies.c.person_id == person_id)))
     # On disk before anything is deleted, so no restored copy can bring the key back.
     shred_ledger.record_intent(rt, conn, person_id, ctx.company_id)
-    conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
-    conn.execute(delete(blind_index).where(blind_index.c.person_id == person_id))
-    conn.execute(update(persons).where(persons.c.id == person_id).values(state="shredded"))
-    chain = communities[0] if communities else _company_chain(ctx.company_id)
-    rt.audit.append(conn, chain, ctx.company_id, [AuditEvent(
-        actor=ctx.actor, role=ctx.role, action="shred", subject=person_id,
-        purpose=ctx.purpose or "", outcome="done", reason="crypto_shredded",
-        client=ctx.client)])
+    crypto_shred(conn, rt.audit, {person_id: ctx.company_id}, actor=ctx.actor, role=ctx.role,
+                 reason="crypto_shredded", purpose=ctx.purpose or "", client=ctx.client)

@@ -20,7 +20,7 @@ from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.store.tables import companies, exports
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.secrets import open_secret, seal_secret
 from ownerguard.vault.policy import Level, Outcome
 from ownerguard.services.staff_access import access
@@ -221,7 +221,7 @@ def trace(rt: Runtime, uow: UnitOfWork, company_id: str, source) -> list[TraceHi
 
 def _audit(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, action: str,
            number: str, outcome: str) -> None:
-    rt.audit.append(uow.conn, f"company:{who.company_id}", who.company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(who.company_id), who.company_id, [AuditEvent(
         actor=who.username, role=who.role, action=action, work_item=number, outcome=outcome,
         reason=action)])
 

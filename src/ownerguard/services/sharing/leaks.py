@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ownerguard.domain.normalize import InvalidValue, normalize_phone
 from ownerguard.store.tables import partners, share_canaries, share_members, shares
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.services.runtime import Runtime
 
 
@@ -25,7 +25,7 @@ def trace_bytes(rt: Runtime, uow: UnitOfWork, data: bytes | str, *, filename: st
     if company_id:
         # A DPO sees suspects among their own company's packages only.
         suspects = [s for s in suspects if _company_of(uow, s.share_id) == company_id]
-    rt.audit.append(uow.conn, f"company:{company_id}" if company_id else "system", company_id,
+    rt.audit.append(uow.conn, company_chain(company_id) if company_id else "system", company_id,
                     [AuditEvent(actor=actor, role="dpo" if company_id else "operator",
                                 action="leak_trace", outcome=str(len(suspects)),
                                 reason=f"rows:{len(rows)}")])
@@ -66,6 +66,6 @@ def alias_lookup(rt: Runtime, uow: UnitOfWork, raw_phone: str, *, actor: str,
         if row.company_id == company_id:
             out = {"found": True, "share": row.number, "partner": row.name, "row": hit.row_no,
                    "canary": canary}
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=actor, role="dpo", action="leak_alias", outcome="hit" if out["found"] else "miss")])
     return out

@@ -18,7 +18,7 @@ from ownerguard.domain.staff import ROLES, STAFF_ROLES
 from ownerguard.domain.training import NDA_TEXT_ZH, NDA_VERSION, TRAINING_VALID_DAYS, nda_text_hash
 from ownerguard.store.tables import buildings, communities, ndas, staff, staff_scopes, trainings
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.secrets import open_secret, seal_secret
 from ownerguard.vault.policy import Level
 from ownerguard import clock
@@ -194,7 +194,7 @@ def set_disabled(rt: Runtime, uow: UnitOfWork, record: StaffRecord, disabled: bo
 
 def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, actor: str, action: str,
            reason: str) -> None:
-    rt.audit.append(uow.conn, f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=actor, role="admin", action=action, outcome="done", reason=reason[:200])])
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from ownerguard.store.tables import login_attempts, staff, staff_sessions
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard import clock
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.runtime import Runtime
@@ -204,7 +204,7 @@ def _audit(rt: Runtime, uow: UnitOfWork, company_id: str, actor: str, role: str,
            outcome: str, reason: str, client: str) -> None:
     # Sign-ins belong to no community: they go to the company's chain (or "auth" when the
     # username is unknown, so failures against made-up names are recorded too).
-    chain = f"company:{company_id}" if company_id else "auth"
+    chain = company_chain(company_id) if company_id else "auth"
     safe_actor = "".join(ch for ch in actor if ch.isprintable())
     rt.audit.append(uow.conn, chain, company_id, [AuditEvent(
         actor=safe_actor, role=role, action=action, outcome=outcome, reason=reason,

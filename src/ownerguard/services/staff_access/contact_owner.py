@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from ownerguard.domain.model import new_id
 from ownerguard.store.tables import companies, contact_bindings
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
+from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.policy import AccessContext, Outcome
 from ownerguard import clock
 from ownerguard.adapters.contact import ContactError, build_broker, build_sms
@@ -71,7 +71,7 @@ def contact(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, *,
         return _deliver(rt, uow, ctx, person_id, phone, channel, template, staff_phone)
     except ContactError as exc:
         # The gate recorded the use of the number; record that delivery failed, and why.
-        rt.audit.append(uow.conn, f"company:{ctx.company_id}", ctx.company_id, [AuditEvent(
+        rt.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
             actor=ctx.actor, role=ctx.role, action="contact", subject=person_id,
             fields=("phone",), purpose=ctx.purpose or "", work_item=ctx.work_item.id,
             outcome="failed", reason=exc.code, client=ctx.client)])

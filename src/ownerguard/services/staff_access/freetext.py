@@ -17,8 +17,8 @@ from ownerguard import detect
 from ownerguard.domain.model import new_id
 from ownerguard.store.tables import notes
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
-from ownerguard.vault.crypto import seal
+from ownerguard.vault.audit import AuditEvent, company_chain
+from ownerguard.vault.sealing import seal_company
 from ownerguard.vault.policy import AccessContext
 from ownerguard import clock
 from ownerguard.services.runtime import Runtime
@@ -54,11 +54,10 @@ def write_note(rt: Runtime, uow: UnitOfWork, *, company_id: str, author: str, ro
     uow.conn.execute(insert(notes).values(
         id=nid, company_id=company_id, community_id=community_id, work_item_id=work_item_id,
         kind=kind, author=author, created_at=clock.now(),
-        text_ct=seal(rt.keys.company_sealer(uow.conn, company_id), "notes", "text_ct", nid, 1,
-                     text),
+        text_ct=seal_company(rt.keys, uow.conn, company_id, "notes", "text_ct", nid, text),
         findings=json.dumps([{"type": s.type, "start": s.start, "end": s.end}
                              for s in spans])))
-    rt.audit.append(uow.conn, community_id or f"company:{company_id}", company_id, [AuditEvent(
+    rt.audit.append(uow.conn, community_id or company_chain(company_id), company_id, [AuditEvent(
         actor=author, role=role, action="note_write", fields=tuple(sorted({s.type
                                                                            for s in spans})),
         work_item=work_item_number, outcome="stored", reason=kind)])

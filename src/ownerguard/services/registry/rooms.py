@@ -1,5 +1,6 @@
 """Room labels typed by staff ("1栋1单元101", "1栋 1单元 101室", "1-1-101") resolved to room ids
-within one community — for the arrears-notice form, so nobody has to paste internal ids.
+within one community — for the arrears-notice form and move-outs, so nobody has to paste
+internal ids. One parser for every place a person types a room.
 
 Only the labels are matched; nothing about the people living there is read.
 """
@@ -83,4 +84,7 @@ def rooms_by_label(uow: UnitOfWork, community_id: str, labels: Iterable[str], *,
     return list(dict.fromkeys(found)), unknown
 
 
-__all__ = ["rooms_by_label"]
+def find_room(uow: UnitOfWork, community_id: str, label: str) -> str | None:
+    """The one room ``label`` names in the community, or None (no room, or several)."""
+    found, _unknown = rooms_by_label(uow, community_id, [label])
+    return found[0] if len(found) == 1 else None
