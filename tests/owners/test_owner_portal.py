@@ -66,7 +66,7 @@ def test_code_requests_are_rate_limited(world):
         assert world.client.post("/api/v1/owner/otp",
                                  json={"phone": ALICE_PHONE}).status_code == 202
     r = world.client.post("/api/v1/owner/otp", json={"phone": ALICE_PHONE})
-    assert r.status_code == 429 and r.json()["detail"]["code"] == "rate_limited"
+    assert r.status_code == 429 and r.json()["detail"]["code"] == "code_rate_limited"
 
 
 def test_expired_code(world, monkeypatch):

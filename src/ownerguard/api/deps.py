@@ -14,7 +14,7 @@ from ownerguard.services.staff_access import auth as auth_svc
 from ownerguard.services.runtime import Runtime
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.policy import REASONS
+from ownerguard.web.i18n import Translator
 
 SESSION_COOKIE = "og_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -38,7 +38,8 @@ def uow(request: Request) -> Iterator[UnitOfWork]:
 def error(status: int, code: str, zh: str | None = None, en: str | None = None
           ) -> HTTPException:
     if zh is None:
-        zh, en = REASONS.get(code) or auth_svc.MESSAGES.get(code) or (code, code)
+        t_zh, t_en = Translator("zh"), Translator("en")
+        zh, en = t_zh.reason(code), t_en.reason(code)
     return HTTPException(status, {"code": code, "reason": zh, "reason_en": en or zh})
 
 

@@ -18,7 +18,7 @@ from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.registry.communities import DEFAULT_COMPANY, find_community
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.vault.policy import REASONS
+from ownerguard.i18n import translate
 from ownerguard.cli.backup import backup_app
 from ownerguard.cli.leak import leak_app
 from ownerguard.cli.report import report_app
@@ -310,7 +310,7 @@ def _print_views(views, as_json: bool, detail: bool = False) -> None:
             for name, s in v.fields.items():
                 value = "、".join(s.value) if isinstance(s.value, list) else (s.value or "")
                 t.add_row(CATALOGUE[name].label_zh, value,
-                          f"{s.outcome.value} · {REASONS[s.reason][0]}")
+                          f"{s.outcome.value} · {translate('reason.' + s.reason)}")
             console.print(t)
         return
     t = Table("编号 id", "姓名 name", "手机 phone", "房屋 rooms")

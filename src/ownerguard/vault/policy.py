@@ -41,44 +41,16 @@ class Outcome(str, enum.Enum):
 # service), masked. The owner reads their own request in clear.
 PAYLOAD_DECIDERS: dict[str, Outcome] = {"dpo": Outcome.CLEAR, "manager": Outcome.MASKED}
 
-# Reason codes: stable identifiers stored in the audit log, with texts for people.
-REASONS: dict[str, tuple[str, str]] = {
-    "revealed": ("按用途申请明文查看，已授权", "clear value revealed for the purpose"),
-    "masked_by_default": ("默认脱敏显示", "masked by default (L9)"),
-    "reveal_not_permitted": ("该角色在此用途下只能查看脱敏信息", "role may only see it masked"),
-    "field_not_needed": ("该用途不需要此字段（最小必要，L2）", "field not needed for purpose (L2)"),
-    "no_legal_basis": ("该用途没有合法性基础（L1）", "purpose has no legal basis (L1)"),
-    "unknown_purpose": ("未知用途", "unknown purpose"),
-    "no_purpose": ("必须说明用途", "a purpose is required"),
-    "unknown_role": ("未知角色", "unknown role"),
-    "role_not_permitted": ("该角色不得为此用途处理个人信息", "role may not use this purpose"),
-    "out_of_scope": ("该人员不在您负责的范围内", "person is outside the actor's scope"),
-    "other_company": ("不属于本公司", "person belongs to another company"),
-    "no_consent": ("本人未同意（或已撤回同意）此用途", "no consent for this purpose (or withdrawn)"),
-    "work_item_required": ("明文查看须关联有效的工单", "clear reveal needs a live work item"),
-    "work_item_wrong_kind": ("工单类型与用途不符", "work item is of another kind"),
-    "work_item_closed": ("工单已完成或关闭，不能再查看明文", "work item is done or closed"),
-    "work_item_not_assigned": ("该工单未指派给您", "work item is not assigned to you"),
-    "work_item_other_room": ("该工单不涉及此人的房屋", "work item is for another room"),
-    "not_certified": ("未完成培训或未签署保密协议，只能查看脱敏信息",
-                      "training or confidentiality agreement missing: masked only"),
-    "quota_exceeded": ("已超过明文查看限额，已通知个人信息保护负责人",
-                       "reveal quota exceeded; the DPO has been alerted"),
-    "emergency_reason_required": ("紧急查看必须填写书面理由", "emergency reveal needs a reason"),
-    "break_glass": ("紧急查看（待个人信息保护负责人复核）", "emergency reveal, pending DPO review"),
-    "contact_sms": ("已由系统代发短信，未向员工显示号码", "texted by the system; number not shown"),
-    "contact_call": ("已绑定隐私号，未向员工显示号码", "alias number bound; number not shown"),
-    "no_phone": ("此人没有登记手机号", "no phone on record"),
-    "unknown_field": ("未登记的字段", "field is not in the catalogue"),
-    "self_access": ("本人查阅自己的信息（L11）", "the person reading their own data (L11)"),
-    "shredded": ("该人员信息已被销毁（密钥已删除）", "data crypto-shredded"),
-    "undecryptable": ("数据无法解密（可能被篡改或复制到别处），已通知个人信息保护负责人",
-                      "the value does not decrypt where it is (tampered or moved); the DPO is "
-                      "alerted"),
-    "no_text_grant": ("该角色不能查看此类文字记录", "role may not read free text"),
-    "restricted": ("本人已要求限制处理：除依法保存外停止处理（L14）",
-                   "processing restricted at the person's request: storage only (L14)"),
-}
+# Reason codes: stable identifiers stored in the audit log; their texts for people are the
+# catalogue's ``reason.<code>`` entries (``ownerguard.i18n``), and a test keeps the two equal.
+REASONS: frozenset[str] = frozenset({
+    "revealed", "masked_by_default", "reveal_not_permitted", "field_not_needed", "no_legal_basis",
+    "unknown_purpose", "no_purpose", "unknown_role", "role_not_permitted", "out_of_scope",
+    "other_company", "no_consent", "work_item_required", "work_item_wrong_kind",
+    "work_item_closed", "work_item_not_assigned", "work_item_other_room", "not_certified",
+    "quota_exceeded", "emergency_reason_required", "break_glass", "contact_sms", "contact_call",
+    "no_phone", "unknown_field", "self_access", "shredded", "undecryptable", "no_text_grant",
+    "restricted"})
 
 
 @dataclass(frozen=True)
@@ -86,10 +58,6 @@ class Decision:
     field: str
     outcome: Outcome
     reason: str
-
-    @property
-    def reason_zh(self) -> str:
-        return REASONS[self.reason][0]
 
 
 ALL_COMMUNITIES = None  # a scope of ``None`` means every community of the actor's company

@@ -37,7 +37,9 @@ from ownerguard.errors import UserError
 from ownerguard.services.runtime import Runtime
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditWriteFailed
-from ownerguard.web.i18n import OWNER_FLASH, STRINGS, Translator
+from ownerguard import i18n
+from ownerguard.errors import HTTP_STATUS
+from ownerguard.web.i18n import OWNER_FLASH, Translator
 from ownerguard.web.owner_session import (LOGIN_COOKIE, PREFIX, SESSION_COOKIE, clear_login_cookie,
                             clear_session_cookie, cookie, csrf_for, csrf_ok,
                             new_login_token, set_login_cookie, set_session_cookie)
@@ -46,7 +48,8 @@ from ownerguard.web.render import CSRF_HEADER, finish, lang_of, render
 _NUMBER = re.compile(r"^[A-Z]{2}-\d{8}-[0-9A-F]{1,8}$")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 FEED_SHOWN = 200
-LOGIN_NOTICES = frozenset(set(owner_auth.MESSAGES) | {"ow_signed_out"})
+LOGIN_NOTICES = frozenset({"invalid_phone", "code_rate_limited", "code_invalid", "code_locked",
+                           "not_signed_in", "session_expired", "ow_signed_out"})
 SUSPICIOUS_DEFAULT_ZH = "我认为这次访问可疑，请说明查看我信息的理由和依据。"
 _ROLE_BY_LABEL = {r.label_zh: code for code, r in ROLES.items()}
 
@@ -56,7 +59,7 @@ def pick(lang: str, pair: tuple[str, str]) -> str:
 
 
 def user_error(lang: str, exc: UserError) -> str:
-    return exc.en if lang == "en" else exc.zh
+    return Translator(lang).error(exc)
 
 
 class Exit(Exception):
@@ -246,15 +249,13 @@ def login_form(request: Request, reason: str | None = None) -> Response:
         return _redirect(request, f"{PREFIX}/data")
     lang = lang_of(request)
     notice = None
-    if reason in owner_auth.MESSAGES:
-        notice = pick(lang, owner_auth.MESSAGES[reason])
-    elif reason in LOGIN_NOTICES:
-        notice = Translator(lang)(reason)
+    if reason in LOGIN_NOTICES:
+        notice = Translator(lang).reason(reason)
     return _login_page(request, notice=notice)
 
 
-def _auth_status(code: str) -> int:
-    return 429 if code == "rate_limited" else 422 if code == "invalid_phone" else 401
+def _auth_status(exc: owner_auth.OwnerAuthError) -> int:
+    return HTTP_STATUS[exc.kind]
 
 
 @router.post("/login/code")
@@ -271,9 +272,9 @@ def request_code(request: Request, phone: str = Form(""), login_token: str = For
             owner_auth.request_code(_rt(request), unit, phone, client=client_of(request))
         except owner_auth.OwnerAuthError as exc:
             unit.commit()
-            return _login_page(request, status=_auth_status(exc.code), phone=phone,
-                               step="code" if exc.code == "rate_limited" else "phone",
-                               error=pick(lang, owner_auth.MESSAGES[exc.code]))
+            return _login_page(request, status=_auth_status(exc), phone=phone,
+                               step="code" if exc.code == "code_rate_limited" else "phone",
+                               error=Translator(lang).error(exc))
         unit.commit()
     return _login_page(request, step="code", phone=phone,
                        notice=Translator(lang)("ow_code_sent"))
@@ -295,8 +296,8 @@ def login(request: Request, phone: str = Form(""), code: str = Form(""),
         except owner_auth.OwnerAuthError as exc:
             unit.commit()       # tries count even when the code is wrong
             step = "phone" if exc.code in ("invalid_phone", "code_locked") else "code"
-            return _login_page(request, status=_auth_status(exc.code), phone=phone, step=step,
-                               error=pick(lang, owner_auth.MESSAGES[exc.code]))
+            return _login_page(request, status=_auth_status(exc), phone=phone, step=step,
+                               error=Translator(lang).error(exc))
         unit.commit()
     response = _redirect(request, f"{PREFIX}/data")
     set_session_cookie(request, response, session.token)
@@ -338,7 +339,7 @@ def _field_rows(t: Translator, info: list[dict]) -> dict[str, dict]:
         spec = CATALOGUE.get(f["field"])
         category = spec.category.value if spec else ""
         retention_key = f"ow_retention_{category}"
-        retention = t(retention_key) if t.lang == "en" and retention_key in t_keys() else \
+        retention = t(retention_key) if t.lang == "en" and i18n.has(retention_key) else \
             f["retention"]
         out[f["field"]] = {
             "label": t.field(f["field"]),
@@ -350,10 +351,6 @@ def _field_rows(t: Translator, info: list[dict]) -> dict[str, dict]:
             "sensitivity": f.get("sensitivity", ""),
         }
     return out
-
-
-def t_keys() -> dict:
-    return STRINGS
 
 
 @router.get("/data")
@@ -385,7 +382,7 @@ def _staff_ref(t: Translator, ref: str) -> str:
 
 def _label(t: Translator, prefix: str, value: str) -> str:
     key = f"{prefix}{value}"
-    return t(key) if key in t_keys() else value
+    return t(key) if i18n.has(key) else value
 
 
 def _feed(o: Owner) -> list[dict]:

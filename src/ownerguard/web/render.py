@@ -3,6 +3,7 @@ security headers every page carries, and the cookies the console sets."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ownerguard.web import minimd
-from ownerguard.web.i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Translator, normalise_lang
+from ownerguard import i18n
+from ownerguard.web.i18n import (DEFAULT_LANG, LANG_COOKIE, LANGS, LOCALE_OF, Translator,
+                                 normalise_lang)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -59,11 +62,6 @@ HTMX_CONFIG = json.dumps({
 
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
-env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-env.filters["md"] = minimd.render
-
-
 def _join(value) -> str:
     if value is None:
         return ""
@@ -72,7 +70,18 @@ def _join(value) -> str:
     return str(value)
 
 
-env.filters["joined"] = _join
+@functools.cache
+def environment(lang: str) -> Environment:
+    """One template environment per page language, with the catalogue's gettext installed
+    (``jinja2.ext.i18n``, new style: ``_("key", n=3)`` fills ``%(n)s`` and escapes)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.Translations(LOCALE_OF.get(lang, i18n.SOURCE)), newstyle=True)
+    env.filters["md"] = minimd.render
+    env.filters["joined"] = _join
+    return env
 
 
 def lang_of(request: Request) -> str:
@@ -118,7 +127,7 @@ def render(request: Request, template: str, *, status: int = 200,
         context["csrf"] = ""
     context.setdefault("flash", None)
     context.setdefault("get_path", None)
-    html = env.get_template(template).render(
+    html = environment(lang).get_template(template).render(
         t=Translator(lang), lang=lang, html_lang="en" if lang == "en" else "zh-CN",
         path=request.url.path, htmx_config=HTMX_CONFIG,
         # Only [A-Za-z0-9_-] in the token (checked above), so the JSON is safe as written

@@ -12,6 +12,7 @@ from ownerguard.services.owners import dossier as dossier_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
 from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import portal as owner_portal
+from ownerguard.errors import HTTP_STATUS
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.api.deps import client_of, error, runtime, uow
 
@@ -28,9 +29,7 @@ class OwnerLoginIn(BaseModel):
 
 
 def _fail(exc: owner_auth.OwnerAuthError):
-    zh, en = owner_auth.MESSAGES[exc.code]
-    status = 429 if exc.code == "rate_limited" else 422 if exc.code == "invalid_phone" else 401
-    return error(status, exc.code, zh, en)
+    return error(HTTP_STATUS[exc.kind], exc.code, exc.message("zh_CN"), exc.message("en"))
 
 
 def current_owner(request: Request, unit: UnitOfWork = Depends(uow)) -> owner_auth.OwnerSession:

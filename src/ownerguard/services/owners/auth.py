@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from ownerguard.domain.model import new_id
 from ownerguard.domain.normalize import InvalidValue, normalize_phone
+from ownerguard.errors import Problem
 from ownerguard.store.tables import blind_index, companies, owner_otps, owner_sessions
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
@@ -38,20 +39,20 @@ CLIENT_FAILURES = 20
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
 
-MESSAGES = {
-    "invalid_phone": ("请输入正确的手机号", "enter a valid mobile number"),
-    "rate_limited": ("验证码请求过于频繁，请15分钟后再试", "too many requests; try again later"),
-    "code_invalid": ("验证码错误或已过期", "wrong or expired code"),
-    "code_locked": ("错误次数过多，请重新获取验证码", "too many wrong codes; request a new one"),
-    "not_signed_in": ("请先登录", "sign in first"),
-    "session_expired": ("登录已过期，请重新登录", "session expired; sign in again"),
-}
 
 
-class OwnerAuthError(Exception):
+# An owner sign-in refusal's kind, by its code (messages: the catalogue's ``error.<code>``).
+_KINDS = {"invalid_phone": "invalid", "code_rate_limited": "rate_limited"}
+
+
+class OwnerAuthError(Problem):
+    """Why an owner's sign-in or session was refused."""
+
+    kind = "unauthenticated"
+
     def __init__(self, code: str):
         super().__init__(code)
-        self.code = code
+        self.kind = _KINDS.get(code, "unauthenticated")  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def request_code(rt: Runtime, uow: UnitOfWork, raw_phone: str, *, client: str) -
         owner_otps.c.client == client[:80], owner_otps.c.created_at >= since)).scalar_one()
     if sent_to_phone >= PER_PHONE or sent_from_client >= PER_CLIENT:
         _audit(rt, uow, h, "otp_request", "refused", "rate_limited", client)
-        raise OwnerAuthError("rate_limited")
+        raise OwnerAuthError("code_rate_limited")
     known = persons_for_phone(rt, uow, phone)
     # The row is written either way: rate limits count it, and timing stays alike.
     otp_id = new_id()
@@ -136,7 +137,7 @@ def login(rt: Runtime, uow: UnitOfWork, raw_phone: str, code: str, *, client: st
         owner_otps.c.client == client[:80], owner_otps.c.created_at >= now - WINDOW,
         owner_otps.c.tries > 0)).scalar_one()
     if failures >= CLIENT_FAILURES:
-        raise OwnerAuthError("rate_limited")
+        raise OwnerAuthError("code_rate_limited")
     row = uow.conn.execute(select(owner_otps).where(
         owner_otps.c.phone_hash == h, owner_otps.c.used.is_(False),
         owner_otps.c.expires_at > now).order_by(owner_otps.c.created_at.desc()).limit(1)).first()

@@ -21,6 +21,7 @@ from datetime import timedelta
 import pyotp
 from sqlalchemy import delete, func, insert, select, update
 
+from ownerguard.errors import Forbidden, Problem, TooMany
 from ownerguard.store.tables import login_attempts, staff, staff_sessions
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -35,30 +36,20 @@ CLIENT_MAX_FAILURES = 20
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
 
-MESSAGES = {
-    "invalid_credentials": ("用户名或密码错误", "wrong username or password"),
-    "locked": ("连续登录失败次数过多，账号已锁定15分钟", "account locked for 15 minutes"),
-    "rate_limited": ("登录尝试过于频繁，请稍后再试", "too many attempts from this client"),
-    "otp_required": ("该角色需要动态验证码", "a one-time code is required for this role"),
-    "otp_invalid": ("动态验证码错误", "wrong one-time code"),
-    "disabled": ("账号已停用", "account disabled"),
-    "session_expired": ("登录已过期，请重新登录", "session expired; sign in again"),
-    "not_signed_in": ("请先登录", "sign in first"),
-}
 
 
-class AuthError(Exception):
+# A sign-in refusal's kind, by its code (messages: the catalogue's ``error.<code>``).
+_KINDS = {"rate_limited": TooMany, "disabled": Forbidden, "locked": Forbidden}
+
+
+class AuthError(Problem):
+    """Why a sign-in or a session was refused."""
+
+    kind = "unauthenticated"
+
     def __init__(self, code: str):
         super().__init__(code)
-        self.code = code
-
-    @property
-    def message_zh(self) -> str:
-        return MESSAGES[self.code][0]
-
-    @property
-    def message_en(self) -> str:
-        return MESSAGES[self.code][1]
+        self.kind = _KINDS[code].kind if code in _KINDS else "unauthenticated"  # type: ignore[misc]
 
 
 @dataclass(frozen=True)

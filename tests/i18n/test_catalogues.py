@@ -1,0 +1,101 @@
+"""One message catalogue keyed by code (``ownerguard.i18n``): every text used by the code and
+the templates exists in every language; no entry is empty or unused; placeholders agree between
+languages; a new language is a directory, not a code change."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+import ownerguard
+from ownerguard import i18n
+from ownerguard.vault.policy import REASONS
+from ownerguard.web.i18n import FLASH, LOGIN_NOTICES, OWNER_FLASH
+
+PACKAGE = Path(ownerguard.__file__).parent
+TEMPLATES = PACKAGE / "web" / "templates"
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+ERROR_CLASSES = {"Problem", "Invalid", "NotFound", "Forbidden", "Conflict", "Unauthenticated",
+                 "TooMany", "Unavailable", "AuthError", "OwnerAuthError"}
+
+
+def _template_ids() -> set[str]:
+    used = set()
+    for path in TEMPLATES.rglob("*.html"):
+        used |= set(re.findall(r"""\b_\(["']([a-z0-9_.]+)["']""", path.read_text("utf-8")))
+    return used
+
+
+def _code_ids() -> set[str]:
+    """Message ids the Python code names: ``t("key")``, ``translate("key")`` and the codes of
+    raised problems (``error.<code>``)."""
+    used = set()
+    for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "i18n":
+            continue                     # the catalogue's own docstrings name example ids
+        source = path.read_text("utf-8")
+        used |= set(re.findall(r"""(?:\bt|\.t|Translator\(\w+\)|translate)\(["']([a-z0-9_.]+)["']""",
+                               source))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERROR_CLASSES \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                used.add(f"error.{node.args[0].value}")
+    return {m for m in used if not m.endswith(".")}
+
+
+def test_every_used_text_exists_in_every_language():
+    used = _template_ids() | _code_ids() | FLASH | OWNER_FLASH
+    used |= {f"reason.{code}" for code in REASONS}
+    assert len(used) > 300
+    for lang in i18n.locales():
+        missing = sorted(m for m in used if m not in i18n.catalogue()[lang])
+        assert not missing, (lang, missing[:20])
+    for code in LOGIN_NOTICES:
+        assert i18n.has(code) or i18n.has(f"error.{code}"), code
+
+
+def test_languages_hold_the_same_ids_and_placeholders():
+    cats = i18n.catalogue()
+    source = cats[i18n.SOURCE]
+    for lang in i18n.locales():
+        assert set(cats[lang]) == set(source), (lang, sorted(set(cats[lang]) ^ set(source))[:10])
+        for msgid, text in cats[lang].items():
+            assert text.strip(), (lang, msgid)
+            assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(source[msgid])), \
+                (lang, msgid)
+            text % {name: "x" for name in PLACEHOLDER.findall(text)}   # well-formed
+
+
+def test_every_policy_reason_has_a_text_and_no_orphans():
+    reasons = {m[len("reason."):] for m in i18n.catalogue()[i18n.SOURCE]
+               if m.startswith("reason.")}
+    assert reasons == set(REASONS)
+
+
+def test_a_language_is_a_directory(tmp_path, monkeypatch):
+    """A third language (zh_Hant for Hong Kong and Taiwan owners) needs no code change."""
+    import shutil
+
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    po = locale / "zh_Hant" / "LC_MESSAGES"
+    po.mkdir(parents=True)
+    (po / "portal.po").write_text('msgid "ow_portal"\nmsgstr "業主門戶"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    i18n.catalogue.cache_clear()
+    try:
+        assert "zh_Hant" in i18n.locales()
+        assert i18n.translate("ow_portal", "zh_Hant") == "業主門戶"
+        assert i18n.translate("ow_nav_data", "zh_Hant") == i18n.translate("ow_nav_data")
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+def test_the_catalogues_are_well_formed_po_files():
+    for path in i18n.LOCALE_DIR.rglob("*.po"):
+        with path.open("rb") as fh:
+            cat = read_po(fh)
+        assert len(cat) > 0, path
