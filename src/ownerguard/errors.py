@@ -31,6 +31,16 @@ class Problem(Exception):
     def message(self, lang: str | None = None) -> str:
         return translate(f"error.{self.code}", lang, **self.params)
 
+    # Transitional, for entrypoints not yet on ``message(lang)``: the same catalogue texts
+    # under the names the old zh/en refusals used. New code calls ``message(lang)``.
+    @property
+    def zh(self) -> str:
+        return self.message("zh_CN")
+
+    @property
+    def en(self) -> str:
+        return self.message("en")
+
 
 class Invalid(Problem):
     """The request cannot be done as asked: the message says what to fix."""
@@ -85,6 +95,8 @@ HTTP_STATUS: dict[str, int] = {
 class UserError(Problem):
     """Transitional: a refusal still carrying its own zh/en texts (being moved into the
     catalogue). New code raises one of the kinds above."""
+
+    zh = en = ""          # plain attributes here, not the catalogue's properties
 
     def __init__(self, code: str, zh: str, en: str, *, kind: str | None = None):
         super().__init__(code)

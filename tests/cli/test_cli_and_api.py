@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from ownerguard.api.app import create_app
 from ownerguard.cli.main import app
+from ownerguard.i18n import translate
 from ownerguard.store.tables import audit_log
 
 runner = CliRunner()
@@ -57,9 +58,9 @@ def test_reveal_for_billing_is_refused(rt, home):
 def test_unknown_field_and_person_errors(rt, home):
     _demo_person()
     bad = _invoke("persons", "show", "no-such-id")
-    assert bad.exit_code == 2 and "no person" in bad.output
+    assert bad.exit_code == 2 and "person_not_found" in bad.output
     bad = _invoke("persons", "show", "x", "--reveal", "favourite_colour")
-    assert bad.exit_code == 2 and "unknown field" in bad.output
+    assert bad.exit_code == 2 and "unknown_field" in bad.output
 
 
 def test_search_needs_exactly_one_term(rt, home):
@@ -100,7 +101,8 @@ def test_init_with_demo_is_idempotent(home):
 def test_world_readable_key_refused(home):
     os.chmod(home / "master.key", 0o644)
     result = _invoke("audit", "verify")
-    assert result.exit_code == 2 and "chmod 600" in result.output
+    assert result.exit_code == 2 and "key_file_insecure" in result.output
+    assert "chmod 600" in translate("error.key_file_insecure", "en", path="p", mode="644")
 
 
 def test_template_round_trip(rt, home, tmp_path):

@@ -18,8 +18,46 @@ from ownerguard.web.i18n import FLASH, LOGIN_NOTICES, OWNER_FLASH
 PACKAGE = Path(ownerguard.__file__).parent
 TEMPLATES = PACKAGE / "web" / "templates"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-ERROR_CLASSES = {"Problem", "Invalid", "NotFound", "Forbidden", "Conflict", "Unauthenticated",
-                 "TooMany", "Unavailable", "AuthError", "OwnerAuthError"}
+KINDS = {"Problem", "Invalid", "NotFound", "Forbidden", "Conflict", "Unauthenticated",
+         "TooMany", "Unavailable"}
+
+
+def _name(node: ast.expr) -> str | None:
+    """``Invalid`` or ``svc.WorkItemError`` → the class name."""
+    return node.id if isinstance(node, ast.Name) else \
+        node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _error_classes() -> set[str]:
+    """Every class that is (transitively) a ``Problem``: the kinds, and the services' own
+    classes defined on top of them (``class WorkItemError(Conflict)``, ``class
+    ShareNotFound(ShareError, NotFound)``…), found in the source."""
+    bases: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(
+                    n for n in map(_name, node.bases) if n)
+    found = set(KINDS)
+    while True:
+        more = {c for c, b in bases.items() if c not in found and b & found
+                and "UserError" not in b | {c}}         # transitional: texts still inline
+        if not more:
+            return found
+        found |= more
+
+
+ERROR_CLASSES = _error_classes()
+
+
+def _codes(arg: ast.expr) -> set[str]:
+    """The literal code(s) of a raise: ``"bad_days"``, or both branches of
+    ``"code_locked" if tries >= MAX else "code_invalid"``."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return {arg.value}
+    if isinstance(arg, ast.IfExp):
+        return _codes(arg.body) | _codes(arg.orelse)
+    return set()
 
 
 def _template_ids() -> set[str]:
@@ -40,9 +78,8 @@ def _code_ids() -> set[str]:
         used |= set(re.findall(r"""(?:\bt|\.t|Translator\(\w+\)|translate)\(["']([a-z0-9_.]+)["']""",
                                source))
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERROR_CLASSES \
-                    and node.args and isinstance(node.args[0], ast.Constant):
-                used.add(f"error.{node.args[0].value}")
+            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+                used |= {f"error.{code}" for code in _codes(node.args[0])}
     return {m for m in used if not m.endswith(".")}
 
 

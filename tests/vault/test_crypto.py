@@ -73,8 +73,10 @@ def test_key_file_created_0600_and_world_readable_refused(tmp_path):
     assert stat.S_IMODE(kf.path.stat().st_mode) == 0o600
     kf.load()
     os.chmod(kf.path, 0o644)
-    with pytest.raises(KeyFileInsecure, match="chmod 600"):
+    with pytest.raises(KeyFileInsecure) as info:
         kf.load()
+    assert info.value.code == "key_file_insecure"
+    assert "chmod 600" in info.value.message("en") and "chmod 600" in info.value.message("zh")
 
 
 def test_key_file_never_overwritten(tmp_path):

@@ -310,7 +310,7 @@ def test_no_audit_no_data(world, monkeypatch):
     pid = zhang_id(client)
 
     def refuse(*_args, **_kwargs):
-        raise AuditWriteFailed("audit_log insert refused")
+        raise AuditWriteFailed("audit_unavailable")
 
     monkeypatch.setattr(world.rt.audit, "append", refuse)
     r = client.post(f"/console/persons/{pid}/reveal", data={

@@ -17,7 +17,6 @@ from rich.table import Table
 
 from ownerguard.domain.retention import RetentionConfigError, rules_from_settings
 from ownerguard.services.lifecycle import retention as retention_svc  # also registers the daily job
-from ownerguard.errors import UserError
 from ownerguard.services.registry.communities import find_community
 from ownerguard.vault.keys import KeyProblem
 from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
@@ -111,7 +110,7 @@ def move_out(room: str = typer.Option(..., help="房屋，如“1栋 1单元 101
                                          community_id=comm.id, room_label=room,
                                          actor=ctx.actor, role=ctx.role, on=day,
                                          person_id=person, client=ctx.client)
-            except UserError as exc:
+            except svc.MoveOutError as exc:
                 raise fail(exc.zh, exc.en) from None
             except LookupError as exc:
                 raise fail(f"{exc}", f"{exc}") from None

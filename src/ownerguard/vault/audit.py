@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from ownerguard.errors import Unavailable
 from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import audit_heads, audit_log, residencies
 from ownerguard import clock
@@ -40,8 +41,9 @@ _HEAD_UPDATE = update(audit_heads).where(audit_heads.c.chain == bindparam("c")).
     seq=bindparam("s"), hash=bindparam("h"))
 
 
-class AuditWriteFailed(Exception):
-    """The audit entry could not be written; the operation it records must not go ahead."""
+class AuditWriteFailed(Unavailable):
+    """The audit entry could not be written; the operation it records must not go ahead
+    (code ``audit_unavailable``; ``cause`` says why, as a code)."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,9 @@ def _check(event: AuditEvent) -> None:
     if _CONTROL.search("".join((event.actor, event.role, event.action, event.subject,
                                 event.purpose, event.work_item, event.outcome, event.reason,
                                 event.client, *event.fields))):
-        raise AuditWriteFailed("an audit field contains a control character")
+        raise AuditWriteFailed("audit_unavailable", cause="control_character")
     if any("," in f for f in event.fields):
-        raise AuditWriteFailed("an audit field name contains a separator")
+        raise AuditWriteFailed("audit_unavailable", cause="field_separator")
 
 
 class AuditLog:
@@ -123,7 +125,7 @@ class AuditLog:
         except AuditWriteFailed:
             raise
         except Exception as exc:  # the database refused: the read it records must fail too
-            raise AuditWriteFailed(f"audit log unavailable ({type(exc).__name__})") from exc
+            raise AuditWriteFailed("audit_unavailable", cause=type(exc).__name__) from exc
         return [r["seq"] for r in rows]
 
     def _lock_head(self, conn: Connection, chain: str) -> tuple[int, str]:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from ownerguard.domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
 from ownerguard.domain.purposes import PURPOSES, LegalBasis
+from ownerguard.errors import Forbidden, NotFound
 from ownerguard.store.tables import buildings, persons, residencies, rooms, units, vehicles
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault import consents as consents_now
@@ -64,8 +65,8 @@ def _chunks(ids: Sequence[str]):
         yield list(ids[start:start + _BATCH])
 
 
-class PersonNotFound(LookupError):
-    pass
+class PersonNotFound(NotFound, LookupError):
+    """No person of that id in the actor's company (code ``person_not_found``)."""
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ class Gate:
         the person's record) — never shown to the decider. Only a payload decider may have
         it used; audited as ``apply_payload``."""
         if self.policy.payload(ctx) is Outcome.DENIED:
-            raise PermissionError("only a decider of owners' requests may apply their payload")
+            raise Forbidden("payload_not_permitted")
         payload = json.loads(open_company(self.keys, uow.conn, ctx.company_id, table, column,
                                           row_id, sealed) or "{}")
         self.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
@@ -302,7 +303,7 @@ class Gate:
         rows = {r.id: r for r in self._load_persons(conn, person_ids)}
         missing = [pid for pid in person_ids if pid not in rows]
         if missing:
-            raise PersonNotFound(f"no person with id {missing[0]}")
+            raise PersonNotFound("person_not_found")
         return rows, self._rooms(conn, list(rows))
 
     def _person_problems(self, conn: Connection, ctx: AccessContext, rows: dict,

@@ -28,12 +28,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ownerguard.errors import Unavailable
+
 KEY_FILE_FORMAT = "ownerguard-master-key/1"
 _WRAP_INFO = b"ownerguard/v1/key-wrapping"
 
 
-class KeyProblem(Exception):
-    """Base for key problems. Messages name files and versions, never key material."""
+class KeyProblem(Unavailable):
+    """Base for key problems. Parameters name files and versions, never key material."""
 
 
 class KeyFileInsecure(KeyProblem):
@@ -78,10 +80,10 @@ class LocalMasterKey:
 
     def __init__(self, keys: dict[int, bytes], current: int, *, source: "KeyFile | None" = None):
         if current not in keys:
-            raise KeyUnavailable(f"current master key version {current} is missing")
+            raise KeyUnavailable("master_key_version_missing", version=current)
         for version, key in keys.items():
             if len(key) != 32:
-                raise KeyUnavailable(f"master key version {version} is not 32 bytes")
+                raise KeyUnavailable("master_key_bad_length", version=version)
         self._keks = {v: _kek(k) for v, k in keys.items()}
         self._current = current
         self._source = source
@@ -103,18 +105,15 @@ class LocalMasterKey:
             self._reload()
             kek = self._keks.get(version)
         if kek is None:
-            raise KeyUnavailable(f"master key version {version} is not available")
+            raise KeyUnavailable("master_key_version_missing", version=version)
         try:
             return kek.decrypt(blob[:12], blob[12:], context)
         except InvalidTag:
-            raise UnwrapFailed("a wrapped key does not match its context or master key") from None
+            raise UnwrapFailed("unwrap_failed") from None
 
     def rotate(self) -> int:
         if self._source is None:
-            raise KeyUnavailable(
-                "this master key source cannot rotate here; add a new version to "
-                "OWNERGUARD_MASTER_KEY (or rotate in the KMS) and run `ownerguard keys rotate`"
-            )
+            raise KeyUnavailable("master_key_cannot_rotate")
         self._source.add_version()
         self._reload()
         return self._current
@@ -141,18 +140,16 @@ class KeyFile:
     def check_permissions(self) -> None:
         mode = self.path.stat().st_mode
         if mode & (stat.S_IROTH | stat.S_IWOTH):
-            raise KeyFileInsecure(
-                f"{self.path} is readable or writable by every user (mode {stat.S_IMODE(mode):o}); "
-                f"run `chmod 600 {self.path}` and start again"
-            )
+            raise KeyFileInsecure("key_file_insecure", path=str(self.path),
+                                  mode=f"{stat.S_IMODE(mode):o}")
 
     def load(self) -> LocalMasterKey:
         if not self.path.exists():
-            raise KeyUnavailable(f"no master key file at {self.path}; run `ownerguard init`")
+            raise KeyUnavailable("key_file_missing", path=str(self.path))
         self.check_permissions()
         doc = json.loads(self.path.read_text())
         if doc.get("format") != KEY_FILE_FORMAT:
-            raise KeyUnavailable(f"{self.path} is not an OwnerGuard master key file")
+            raise KeyUnavailable("key_file_bad_format", path=str(self.path))
         keys = {int(v): base64.b64decode(k) for v, k in doc["keys"].items()}
         return LocalMasterKey(keys, int(doc["current"]), source=self)
 
@@ -176,7 +173,7 @@ class KeyFile:
         tmp = self.path.with_suffix(".tmp")
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         if exclusive and self.path.exists():
-            raise KeyUnavailable(f"{self.path} already exists; refusing to overwrite a master key")
+            raise KeyUnavailable("key_file_exists", path=str(self.path))
         fd = os.open(tmp, flags, 0o600)
         try:
             os.write(fd, data)
@@ -196,10 +193,10 @@ def parse_env_keys(value: str) -> LocalMasterKey:
             continue
         version, sep, b64 = part.partition(":")
         if not sep or not version.isdigit():
-            raise KeyUnavailable("OWNERGUARD_MASTER_KEY must look like 1:<base64 of 32 bytes>")
+            raise KeyUnavailable("master_key_env_malformed")
         keys[int(version)] = base64.b64decode(b64)
     if not keys:
-        raise KeyUnavailable("OWNERGUARD_MASTER_KEY is empty")
+        raise KeyUnavailable("master_key_env_empty")
     return LocalMasterKey(keys, max(keys))
 
 
@@ -211,7 +208,7 @@ def load_master_key(home: Path, environ: dict[str, str] | None = None) -> Master
         factory = getattr(importlib.import_module(module_name), attr or "master_key")
         key = factory(home)
         if not isinstance(key, MasterKey):
-            raise KeyUnavailable(f"{provider} did not return a MasterKey")
+            raise KeyUnavailable("kms_provider_invalid", provider=provider)
         return key
     if env.get("OWNERGUARD_MASTER_KEY"):
         return parse_env_keys(env["OWNERGUARD_MASTER_KEY"])

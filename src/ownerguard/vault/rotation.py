@@ -29,7 +29,7 @@ from ownerguard.store.tables import audit_log, company_keys, person_keys, person
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.datakeys import company_key_context, person_key_context
 from ownerguard.vault.keys import KeyFile
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditLog
 from ownerguard.vault.datakeys import DataKeys
@@ -146,8 +146,8 @@ _PERSON_CT = tuple(c.name for c in persons.c if c.name.endswith("_ct"))
 _VEHICLE_CT = tuple(c.name for c in vehicles.c if c.name.endswith("_ct"))
 
 
-class NothingToResume(UserError):
-    pass
+class NothingToResume(Conflict):
+    """``keys rotate-persons --resume`` with no unfinished run (the command line catches it)."""
 
 
 @dataclass
@@ -226,8 +226,7 @@ def rotate_persons(rt: Runtime, *, actor: str, resume: bool = False, batch: int 
     with rt.uow() as uow:
         target = _unfinished_target(uow.conn)
         if resume and target is None:
-            raise NothingToResume("nothing_to_resume", "没有未完成的人员密钥轮换",
-                                  "no unfinished per-person key rotation")
+            raise NothingToResume("nothing_to_resume")
         if not resume:
             top = uow.conn.execute(select(func.max(person_keys.c.key_version))).scalar()
             target = max(top or 0, target or 0) + 1

@@ -43,7 +43,7 @@ def move_out(residency_id: str, request: Request, body: MoveOutIn | None = None,
                             actor=who.username, role=who.role, on=on,
                             client=client_of(request), scope=who.scope)
     except svc.MoveOutError as exc:
-        raise error(404 if exc.code == "not_found" else 409, exc.code, exc.zh, exc.en) from None
+        raise error(404 if exc.code == "residency_not_found" else 409, exc.code, exc.zh, exc.en) from None
     unit.commit()
     return MoveOutOut(residency_id=done.residency_id, person_id=done.person_id,
                       end_date=done.end_date, purge_due=done.purge_due)

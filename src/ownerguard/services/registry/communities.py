@@ -6,12 +6,21 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from ownerguard.domain.model import Community, Company, new_id
+from ownerguard.errors import Invalid, NotFound
 from ownerguard.store.tables import communities, companies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.datakeys import DataKeys
 from ownerguard import clock
 
 DEFAULT_COMPANY = "默认物业公司"
+
+
+class CommunityNotFound(NotFound, LookupError):
+    """No community of that name (callers that predate the error kinds catch LookupError)."""
+
+
+class CommunityAmbiguous(Invalid, LookupError):
+    """Several companies have a community of that name: the company must be named."""
 
 
 def get_or_create_company(uow: UnitOfWork, keys: DataKeys, name: str) -> Company:
@@ -43,10 +52,9 @@ def find_community(uow: UnitOfWork, name: str, company_name: str | None = None) 
             .where(companies.c.name == company_name)
     found = uow.conn.execute(q).all()
     if not found:
-        raise LookupError(f"没有名为“{name}”的小区 / no community named {name!r}")
+        raise CommunityNotFound("community_not_found")
     if len(found) > 1:
-        raise LookupError(f"多个公司都有名为“{name}”的小区，请用 --company 指明 / "
-                          f"several companies have a community named {name!r}; pass --company")
+        raise CommunityAmbiguous("community_ambiguous")
     r = found[0]
     return Community(r.id, r.company_id, r.name)
 

@@ -18,12 +18,24 @@ from ownerguard.domain.retention import rules_from_settings
 from ownerguard.store.tables import persons, residencies, rooms
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.services.registry.rooms import find_room
 from ownerguard.services.runtime import Runtime
 
 
-class MoveOutError(UserError):
+class MoveOutError(Problem):
+    """A refused move-out (the residencies API catches it), raised as one of the kinds below."""
+
+
+class MoveOutNotFound(MoveOutError, NotFound):
+    pass
+
+
+class MoveOutConflict(MoveOutError, Conflict):
+    pass
+
+
+class MoveOutInvalid(MoveOutError, Invalid):
     pass
 
 
@@ -54,11 +66,11 @@ def move_out(rt: Runtime, uow: UnitOfWork, residency_id: str, *, company_id: str
     in_scope = scope is None or (row is not None and (
         (row.community_id, None) in scope or (row.community_id, row.building_id) in scope))
     if row is None or row.company_id != company_id or not in_scope:
-        raise MoveOutError("not_found", "没有这条居住记录", "no such residency")
+        raise MoveOutNotFound("residency_not_found")
     if row.end_date is not None and row.end_date <= on:
-        raise MoveOutError("already_ended", "该居住关系已结束", "this residency has already ended")
+        raise MoveOutConflict("already_ended")
     if row.start_date is not None and on < row.start_date:
-        raise MoveOutError("before_start", "迁出日期早于入住日期", "move-out date is before move-in")
+        raise MoveOutInvalid("before_start")
     conn.execute(update(residencies).where(residencies.c.id == residency_id)
                  .values(end_date=on))
     still = conn.execute(select(residencies.c.id).where(
@@ -82,16 +94,15 @@ def move_out_room(rt: Runtime, uow: UnitOfWork, *, company_id: str, community_id
                   client: str = "") -> list[MovedOut]:
     """End every current residency in one room (the household moves out), or one person's."""
     if not room_label.strip():
-        raise MoveOutError("bad_room", "请给出房屋，如“1栋 1单元 101”", "give a room, e.g. 1栋 1单元 101")
+        raise MoveOutInvalid("bad_room")
     room_id = find_room(uow, community_id, room_label)
     if room_id is None:
-        raise MoveOutError("room_not_found", "没有找到该房屋，或匹配到多个房屋：请写全楼号、单元和房号",
-                           "no such room, or several match: give building, unit and number")
+        raise MoveOutNotFound("room_not_found")
     q = select(residencies.c.id).where(residencies.c.room_id == room_id, _current(on))
     if person_id:
         q = q.where(residencies.c.person_id == person_id)
     ids = [r.id for r in uow.conn.execute(q.order_by(residencies.c.id))]
     if not ids:
-        raise MoveOutError("no_residents", "该房屋没有在住人员", "nobody currently lives there")
+        raise MoveOutNotFound("no_residents")
     return [move_out(rt, uow, rid, company_id=company_id, actor=actor, role=role, on=on,
                      client=client) for rid in ids]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ownerguard.domain.fields import CATALOGUE
+from ownerguard.errors import Invalid
 from ownerguard.store.tables import blind_index, persons, residencies, rooms
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.shred import crypto_shred
@@ -20,6 +21,11 @@ SEARCH_KINDS = ("phone", "id_number", "name", "room")
 DEFAULT_FIELDS = ("name", "gender", "phone", "id_type", "id_number", "birth_date", "rooms",
                   "contact_name", "contact_phone", "plate")
 SEARCH_LIMIT = 200
+
+
+class PersonsInvalid(Invalid, ValueError):
+    """A search or a field list that cannot be done as asked (the command line catches
+    ValueError)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def search(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, term: SearchTerm,
                                                   blind_index.c.kind == kind)
         if kind == "phone_last4":
             if community_id is None:
-                raise ValueError("按手机尾号查询需要指定小区 / last-four search needs a community")
+                raise PersonsInvalid("last4_needs_community")
             q = q.where(blind_index.c.digest == indexer.query(kind, value, community_id))
         else:
             q = q.where(blind_index.c.digest == indexer.query(kind, value))
@@ -122,8 +128,7 @@ def show(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_ids: list[str]
          ) -> list[PersonView]:
     unknown = [f for f in (*fields, *reveal) if f not in CATALOGUE]
     if unknown:
-        raise ValueError(f"未知字段 / unknown field: {unknown[0]}; "
-                         f"可用字段 / known fields: {', '.join(CATALOGUE)}")
+        raise PersonsInvalid("unknown_field")
     fields = tuple(dict.fromkeys((*fields, *reveal)))
     return rt.gate.read(uow, ctx, person_ids, fields, reveal=reveal,
                         action="reveal" if reveal else "read")
@@ -138,7 +143,7 @@ def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> N
     conn = uow.conn
     row = conn.execute(select(persons.c.company_id).where(persons.c.id == person_id)).first()
     if row is None or row.company_id != ctx.company_id:
-        raise PersonNotFound(f"no person with id {person_id}")
+        raise PersonNotFound("person_not_found")
     # On disk before anything is deleted, so no restored copy can bring the key back.
     shred_ledger.record_intent(rt, conn, person_id, ctx.company_id)
     crypto_shred(conn, rt.audit, {person_id: ctx.company_id}, actor=ctx.actor, role=ctx.role,
