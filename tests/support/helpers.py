@@ -48,3 +48,11 @@ def ctx(company_id: str, *, role: str = "operator", purpose: str | None = "recor
                          scope=scope, work_item=work_item, certified=certified,
                          emergency_reason=emergency_reason, reveal_blocked=reveal_blocked,
                          client="127.0.0.1")
+
+
+def shows_refusal(text: str, code: str, lang: str = "zh") -> bool:
+    """A page or an answer names the refusal ``code``: by its catalogue message, or by the
+    code itself where an entrypoint still prints the exception (its text is the code)."""
+    from ownerguard.i18n import translate
+
+    return code in text or translate(f"error.{code}", lang) in text

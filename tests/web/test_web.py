@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support.helpers import person_row, store_rows
+from support.helpers import person_row, shows_refusal, store_rows
 
 from ownerguard import web
 from ownerguard.api.app import create_app
@@ -446,7 +446,7 @@ def test_work_order_lifecycle(world):
     assert number in listing.text and "待处理" in listing.text
     bad = client.post("/console/work-orders", data={"room_id": "no-such-room",
                                                     "csrf": csrf(client)})
-    assert bad.status_code == 422 and "没有这个房屋" in bad.text
+    assert bad.status_code == 422 and shows_refusal(bad.text, "work_item_room_not_found")
     for action, data, status in (("assign", {"assignee": "wang.steward"}, "已指派"),
                                  ("done", {}, "已完成"), ("close", {}, "已关闭")):
         r = client.post(f"/console/work-orders/{number}/{action}",

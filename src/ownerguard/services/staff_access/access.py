@@ -12,6 +12,7 @@ from sqlalchemy import and_, false, or_, select
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import ROLES
+from ownerguard.errors import Forbidden, Invalid, Problem
 from ownerguard.store.tables import buildings, residencies, rooms, units
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.gate import PersonView
@@ -29,12 +30,17 @@ LIST_FIELDS = ("name", "phone", "rooms")
 _DIGITS = re.compile(r"\d+")
 
 
-class AccessError(Exception):
-    """A staff request refused before any data is touched; ``code`` is a policy reason."""
+class AccessError(Problem):
+    """A staff request refused before any data is touched; ``code`` is a policy reason (the
+    API and the console catch it). Raised as one of the kinds below."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+
+class AccessForbidden(AccessError, Forbidden):
+    pass
+
+
+class AccessInvalid(AccessError, Invalid):
+    pass
 
 
 def company_wide(role: str) -> bool:
@@ -60,7 +66,7 @@ def staff_context(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *,
     if work_item:
         item = work_items_svc.get(uow, work_item, who.company_id)
         if item is None:
-            raise AccessError("work_item_required")
+            raise AccessForbidden("work_item_required")
         ref = item.ref
     return AccessContext(
         actor=who.username, role=who.role, company_id=who.company_id, purpose=purpose,
@@ -186,9 +192,9 @@ def reveal(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str,
            fields: list[str], *, emergency_reason: str | None = None) -> PersonView:
     unknown = [f for f in fields if f not in CATALOGUE]
     if unknown or not fields:
-        raise AccessError("unknown_field")
+        raise AccessInvalid("unknown_field")
     if ctx.purpose not in PURPOSES:
-        raise AccessError("unknown_purpose")
+        raise AccessInvalid("unknown_purpose")
     view = rt.gate.read(uow, ctx, [person_id], fields, reveal=fields, action="reveal")[0]
     anomalies.check(rt, uow, ctx, [view])
     if any(s.reason == "break_glass" for s in view.fields.values()):

@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from ownerguard.domain.model import new_id
 from ownerguard.domain.staff import ROLES, STAFF_ROLES
+from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.domain.training import NDA_TEXT_ZH, NDA_VERSION, TRAINING_VALID_DAYS, nda_text_hash
 from ownerguard.store.tables import buildings, communities, ndas, staff, staff_scopes, trainings
 from ownerguard.store.uow import UnitOfWork
@@ -28,8 +29,21 @@ MIN_PASSWORD = 10
 ISSUER = "OwnerGuard 业主信息卫士"
 
 
-class StaffError(ValueError):
-    """A request about staff accounts that cannot be done; the message says what to fix."""
+class StaffError(Problem):
+    """A request about staff accounts that cannot be done; the message says what to fix (the
+    admin API and the command line catch it). Raised as one of the kinds below."""
+
+
+class StaffInvalid(StaffError, Invalid):
+    pass
+
+
+class StaffNotFound(StaffError, NotFound):
+    pass
+
+
+class StaffConflict(StaffError, Conflict):
+    pass
 
 
 @dataclass(frozen=True)
@@ -63,11 +77,11 @@ def can_reveal(rt: Runtime, role: str) -> bool:
 
 def check_password(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise StaffError(f"密码至少{MIN_PASSWORD}位 / password needs {MIN_PASSWORD}+ characters")
+        raise StaffInvalid("password_too_short", min=MIN_PASSWORD)
     if password.isdigit() or password.isalpha():
-        raise StaffError("密码须同时包含字母和数字 / mix letters and digits")
+        raise StaffInvalid("password_needs_mix")
     if username.lower() in password.lower():
-        raise StaffError("密码不能包含用户名 / password must not contain the username")
+        raise StaffInvalid("password_has_username")
 
 
 def resolve_scope(uow: UnitOfWork, company_id: str, community: str,
@@ -75,13 +89,13 @@ def resolve_scope(uow: UnitOfWork, company_id: str, community: str,
     row = uow.conn.execute(select(communities.c.id).where(
         communities.c.company_id == company_id, communities.c.name == community)).first()
     if row is None:
-        raise StaffError(f"没有名为“{community}”的小区 / no community named {community!r}")
+        raise StaffNotFound("community_not_found")
     if building is None:
         return row.id, None
     b = uow.conn.execute(select(buildings.c.id).where(
         buildings.c.community_id == row.id, buildings.c.name == building)).first()
     if b is None:
-        raise StaffError(f"小区“{community}”没有楼栋“{building}” / no building {building!r}")
+        raise StaffNotFound("building_not_found")
     return row.id, b.id
 
 
@@ -91,20 +105,20 @@ def add_staff(rt: Runtime, uow: UnitOfWork, *, company_id: str, username: str, r
     """Create an account; returns the TOTP provisioning URI (shown once) when the role needs
     a second factor."""
     if role not in STAFF_ROLES:
-        raise StaffError(f"未知角色 / unknown role {role!r}; 可用 / known: {', '.join(STAFF_ROLES)}")
+        raise StaffInvalid("unknown_role", known=", ".join(STAFF_ROLES))
     if not username.isascii() or not username.replace("_", "").replace(".", "").isalnum():
-        raise StaffError("用户名只能包含字母、数字、点和下划线 / username: letters, digits, . and _")
+        raise StaffInvalid("bad_username")
     if uow.conn.execute(select(staff.c.id).where(staff.c.username == username)).first():
-        raise StaffError(f"用户名已存在 / username {username!r} is taken")
+        raise StaffConflict("username_taken")
     if kind == "person":
         if password is None:
-            raise StaffError("需要密码 / a password is required")
+            raise StaffInvalid("password_required")
         check_password(password, username)
     for community_id, _building in scope:
         owner = uow.conn.execute(select(communities.c.company_id).where(
             communities.c.id == community_id)).first()
         if owner is None or owner.company_id != company_id:
-            raise StaffError("职责范围中的小区不属于本公司 / scope names another company's community")
+            raise StaffInvalid("scope_other_company")
     sid = new_id()
     uri = None
     totp_ct = None

@@ -15,6 +15,8 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from ownerguard.domain.model import new_id
+from ownerguard.errors import Forbidden
+from ownerguard import i18n
 from ownerguard.store.tables import companies, contact_bindings
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -27,10 +29,14 @@ from ownerguard.services.runtime import Runtime
 BINDING_LIFETIME = timedelta(days=7)     # an upper bound; closing the item releases it sooner
 
 
-class ContactRefused(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class ContactRefused(Forbidden):
+    """Contact refused before anything is sent (the API and the console catch it). ``code``
+    is often the policy's reason, whose words are ``reason.<code>``."""
+
+    def message(self, lang: str | None = None) -> str:
+        if i18n.has(f"error.{self.code}"):
+            return super().message(lang)
+        return i18n.translate(f"reason.{self.code}", lang, **self.params)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from ownerguard import detect
 from ownerguard.domain.model import new_id
+from ownerguard.errors import Invalid
 from ownerguard.store.tables import notes
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -26,8 +27,8 @@ from ownerguard.services.runtime import Runtime
 MAX_TEXT = 4000
 
 
-class TextError(ValueError):
-    pass
+class TextError(Invalid):
+    """Free text that cannot be stored as given (the API and the console catch it)."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ def write_note(rt: Runtime, uow: UnitOfWork, *, company_id: str, author: str, ro
                work_item_id: str | None = None, work_item_number: str = "") -> str:
     text = text.strip()
     if not text:
-        raise TextError("内容不能为空 / the text is empty")
+        raise TextError("text_empty")
     if len(text) > MAX_TEXT:
-        raise TextError(f"内容过长，最多{MAX_TEXT}字 / at most {MAX_TEXT} characters")
+        raise TextError("text_too_long", max=MAX_TEXT)
     spans = detect.find(text)
     nid = new_id()
     uow.conn.execute(insert(notes).values(

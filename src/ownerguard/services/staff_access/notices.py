@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ownerguard import detect
+from ownerguard.i18n import label
+from ownerguard.services.registry.communities import CommunityNotFound
 from ownerguard.store.tables import buildings, communities, rooms, units
 from ownerguard.store.uow import UnitOfWork
-
-TYPE_ZH = {"phone": "电话", "id_card": "身份证号", "bank_card": "银行卡号",
-           "license_plate": "车牌", "email": "邮箱", "passport": "护照号",
-           "address": "门牌地址", "person_name": "姓名"}
 
 
 @dataclass(frozen=True)
@@ -27,16 +25,18 @@ class CheckResult:
     html: str            # the draft, escaped, with each finding in <mark data-type=…>
 
 
-def check(text: str) -> CheckResult:
+def check(text: str, lang: str | None = None) -> CheckResult:
+    """Findings in ``text``, each labelled (the catalogue's ``pii.<type>``) in ``lang``."""
     spans = detect.find(text)
     parts, pos = [], 0
     for s in spans:
         parts.append(html.escape(text[pos:s.start]))
-        parts.append(f'<mark data-type="{s.type}" title="{TYPE_ZH.get(s.type, s.type)}">'
+        title = html.escape(label("pii", s.type, lang))
+        parts.append(f'<mark data-type="{s.type}" title="{title}">'
                      f"{html.escape(text[s.start:s.end])}</mark>")
         pos = s.end
     parts.append(html.escape(text[pos:]))
-    return CheckResult(not spans, [{"type": s.type, "label": TYPE_ZH.get(s.type, s.type),
+    return CheckResult(not spans, [{"type": s.type, "label": label("pii", s.type, lang),
                                     "start": s.start, "end": s.end} for s in spans],
                        detect.mask_text(text, spans), "".join(parts))
 
@@ -51,7 +51,7 @@ def arrears_notice(uow: UnitOfWork, *, company_id: str, community_id: str,
     name = uow.conn.execute(select(communities.c.name).where(
         communities.c.id == community_id, communities.c.company_id == company_id)).scalar()
     if name is None:
-        raise LookupError("no such community")
+        raise CommunityNotFound("community_not_found")
     q = (select(buildings.c.name.label("b"), units.c.name.label("u"))
          .select_from(rooms).join(buildings, buildings.c.id == rooms.c.building_id)
          .outerjoin(units, units.c.id == rooms.c.unit_id)

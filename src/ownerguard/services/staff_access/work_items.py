@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 
 from ownerguard.domain.model import new_id
+from ownerguard.errors import Conflict, Invalid, NotFound, Problem
+from ownerguard.i18n import Label
 from ownerguard.store.tables import rooms, work_items
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
@@ -28,10 +30,23 @@ TRANSITIONS = {
     "done": {"closed"},
     "closed": set(),
 }
-STATUS_ZH = {"open": "待处理", "assigned": "已指派", "done": "已完成", "closed": "已关闭"}
+# Status labels: the catalogue's ``wo_status.<status>``.
 
 
-class WorkItemError(ValueError):
+class WorkItemError(Problem):
+    """A work item request that cannot be done (the API and the console catch it), raised as
+    one of the kinds below."""
+
+
+class WorkItemInvalid(WorkItemError, Invalid):
+    pass
+
+
+class WorkItemNotFound(WorkItemError, NotFound):
+    pass
+
+
+class WorkItemConflict(WorkItemError, Conflict):
     pass
 
 
@@ -62,10 +77,10 @@ def _row_to_item(r) -> WorkItem:
 def create(rt: Runtime, uow: UnitOfWork, *, company_id: str, room_id: str, kind: str,
            category: str, actor: str, assignee: str | None = None) -> WorkItem:
     if kind not in KINDS:
-        raise WorkItemError(f"未知工单类型 / unknown kind {kind!r}")
+        raise WorkItemInvalid("work_item_kind_unknown")
     room = uow.conn.execute(select(rooms.c.community_id).where(rooms.c.id == room_id)).first()
     if room is None:
-        raise WorkItemError("没有这个房屋 / no such room")
+        raise WorkItemNotFound("work_item_room_not_found")
     today = clock.local_now().strftime("%Y%m%d")
     prefix = f"{KINDS[kind]}-{today}-"
     n = uow.conn.execute(select(func.count()).select_from(work_items).where(
@@ -90,10 +105,10 @@ def get(uow: UnitOfWork, number: str, company_id: str) -> WorkItem | None:
 def transition(rt: Runtime, uow: UnitOfWork, item: WorkItem, status: str, *, actor: str,
                assignee: str | None = None) -> WorkItem:
     if status not in TRANSITIONS[item.status]:
-        raise WorkItemError(f"工单状态不能从“{STATUS_ZH[item.status]}”变为“{STATUS_ZH.get(status, status)}” "
-                            f"/ cannot go from {item.status} to {status}")
+        raise WorkItemConflict("bad_transition", current=Label("wo_status", item.status),
+                               target=Label("wo_status", status))
     if status == "assigned" and not assignee:
-        raise WorkItemError("指派需要处理人 / assigning needs an assignee")
+        raise WorkItemInvalid("assignee_required")
     values = {"status": status, "updated_at": clock.now()}
     if status == "assigned":
         values["assignee"] = assignee
