@@ -1,7 +1,8 @@
 """domain.normalize: phone, resident ID, plate, name and gender cells.
 
-Invariant under test: bad input gets a clear Chinese reason that says what to fix and never
-repeats the value (reasons reach screens and logs: L8 security measures, L9 masking).
+Invariant under test: bad input gets a code whose message (the catalogue's ``error.<code>``)
+says clearly, in Chinese and in English, what to fix and never repeats the value (reasons reach
+screens and logs: L8 security measures, L9 masking).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ownerguard import clock
+from ownerguard.errors import Invalid
 from ownerguard.domain.normalize import (
     IdNumber,
     InvalidValue,
@@ -39,18 +41,22 @@ def fullwidth(text: str) -> str:
 
 
 def reason_of(fn, value) -> str:
+    """The Chinese message of the refusal (the English one is checked alongside)."""
     with pytest.raises(InvalidValue) as info:
         fn(value)
-    reason = info.value.reason
-    assert reason and str(info.value) == reason
+    reason, english = info.value.message("zh"), info.value.message("en")
+    assert reason and english and str(info.value) == info.value.code
+    assert f"error.{info.value.code}" not in (reason, english)      # the catalogue has it
     if isinstance(value, str) and len(value.strip()) >= 3:
-        assert value.strip() not in reason           # L9: the reason never repeats the value
+        for text in (reason, english):
+            assert value.strip() not in text         # L9: the reason never repeats the value
     return reason
 
 
 def test_invalid_value_is_a_value_error_with_a_reason():
-    err = InvalidValue("号码为空")
-    assert isinstance(err, ValueError) and err.reason == "号码为空"
+    err = InvalidValue("phone_empty")
+    assert isinstance(err, ValueError) and isinstance(err, Invalid)
+    assert err.message() == "号码为空" and err.message("en") == "the number is empty"
 
 
 # --- phone -----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from ownerguard.domain.normalize import (
     normalize_plate,
 )
 from ownerguard.domain.rows import PersonRow, Reject, RoomRow, VehicleRow
+from ownerguard.errors import Invalid
 
 # Header as written → canonical column key. Matching ignores case, spaces, "_", "-", "*" (a
 # "required" mark) and a trailing "(单位)" note, so "Total Floors", "total_floors" and
@@ -156,8 +157,9 @@ _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _PREFERRED_SHEET = "资产信息"
 
 
-class SheetError(ValueError):
-    """The file as a whole cannot be read (type, encoding, header). Message in Chinese, no values."""
+class SheetError(Invalid, ValueError):
+    """The file as a whole cannot be read (type, encoding, header): a code, no values (the
+    console, the command line and the scan catch it)."""
 
 
 @dataclass
@@ -204,7 +206,7 @@ def _map_columns(cells: Sequence[object]) -> tuple[list[str], dict[str, int]]:
     """Header cells → (headers as text, key → index). Raises SheetError for an unusable header."""
     if any(_is_number(c) or (isinstance(c, str) and _LOOKS_LIKE_DATA.search(c)) for c in cells):
         # Listing these cells would put personal values into the message.
-        raise SheetError("第1行应为表头（列名），但其中有数字，看起来是数据；请在第1行填写列名，如：楼号、房屋、业主名称")
+        raise SheetError("header_looks_like_data")
     headers = [_cell_str(c) for c in cells]
     columns: dict[str, int] = {}
     clashes: dict[str, list[str]] = {}
@@ -218,11 +220,11 @@ def _map_columns(cells: Sequence[object]) -> tuple[list[str], dict[str, int]]:
             columns[key] = index
     if clashes:
         same = "；".join("、".join(names) for names in clashes.values())
-        raise SheetError(f"表头中有多列表示同一项（{same}），请只保留其中一列")
+        raise SheetError("duplicate_columns", columns=same)
     missing = [_LABELS[key] for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
-        found = "、".join(h for h in headers if h) or "（无）"
-        raise SheetError(f"表头缺少必填列：{'、'.join(missing)}。第1行中的列：{found}")
+        found = "、".join(h for h in headers if h) or "—"
+        raise SheetError("missing_columns", missing="、".join(missing), found=found)
     return headers, columns
 
 
@@ -237,19 +239,21 @@ def _cell_str(cell: object) -> str:
 def read_grid(path: Path) -> list[list[object]]:
     """The first sheet (or 资产信息) as rows of cells, header included, nothing interpreted."""
     if not path.is_file():
-        raise SheetError(f"找不到文件：{path.name}")
+        raise SheetError("file_not_found")
     suffix = path.suffix.lower()
     if suffix in _EXCEL_SUFFIXES:
         return _excel_grid(path)
     if suffix in _CSV_SUFFIXES:
         return _csv_grid(path)
-    raise SheetError(f"不支持的文件类型“{suffix or '无扩展名'}”，请使用 .xlsx、.xls 或 .csv")
+    if not suffix:
+        raise SheetError("file_no_extension")
+    raise SheetError("file_type_unsupported", suffix=suffix)
 
 
 def _load(path: Path) -> _Table:
     grid = read_grid(path)
     if not grid:
-        raise SheetError("文件是空的：第1行应为表头，第2行起为数据")
+        raise SheetError("file_empty")
     headers, columns = _map_columns(grid[0])
     return _Table(headers, columns, grid[1:])
 
@@ -264,7 +268,7 @@ def _excel_grid(path: Path) -> list[list[object]]:
         # skip_empty_area=False keeps the sheet's own row numbers when row 1 or column A is empty.
         return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own types for every kind of broken file
-        raise SheetError(f"无法读取该 Excel 文件（{type(exc).__name__}），请确认文件未损坏、未加密后重新导出") from None
+        raise SheetError("excel_unreadable", cause=type(exc).__name__) from None
 
 
 def _csv_grid(path: Path) -> list[list[str]]:
@@ -281,7 +285,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SheetError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")
+    raise SheetError("csv_encoding")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,11 +324,12 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, object]]]:
 # Cell parsing
 
 
-class _Rejected(Exception):
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(reason)
+class _Rejected(Invalid):
+    """A refused cell: the code says what to fix, ``key`` names the column (never the value)."""
+
+    def __init__(self, code: str, key: str, /, **params: object) -> None:
+        super().__init__(code, **params)
         self.key = key
-        self.reason = reason
 
 
 def _is_number(value: object) -> bool:
@@ -368,10 +373,10 @@ def _integer(key: str, value: object, minimum: int | None = None) -> int | None:
     else:
         text = _FLOOR_SUFFIX.sub("", _text(value) or "")
         if not _INTEGER.fullmatch(text):
-            raise _Rejected(key, f"{_LABELS[key]}应为整数")
+            raise _Rejected("cell_not_integer", key, column=_LABELS[key])
         number = int(text)
     if minimum is not None and number < minimum:
-        raise _Rejected(key, f"{_LABELS[key]}应不小于{minimum}")
+        raise _Rejected("cell_below_minimum", key, column=_LABELS[key], min=minimum)
     return number
 
 
@@ -383,9 +388,9 @@ def _decimal(key: str, value: object) -> Decimal | None:
         return None
     number = _to_decimal(value)
     if number is None or not number.is_finite():
-        raise _Rejected(key, f"{_LABELS[key]}应为数字")
+        raise _Rejected("cell_not_number", key, column=_LABELS[key])
     if number < 0:
-        raise _Rejected(key, f"{_LABELS[key]}不能为负数")
+        raise _Rejected("cell_negative", key, column=_LABELS[key])
     return number
 
 
@@ -421,7 +426,7 @@ def _elevator(value: object) -> bool | None:
         return True
     if text in _NO:
         return False
-    raise _Rejected("elevator", "电梯应填写 有/无（或 是/否）")
+    raise _Rejected("elevator_invalid", "elevator")
 
 
 _ROLES = {alias.casefold(): role for alias, role in ROLE_ALIASES.items()}
@@ -434,7 +439,7 @@ def _role(value: object) -> ResidencyRole:
         return ResidencyRole.OWNER
     role = _ROLES.get(text.casefold())
     if role is None:
-        raise _Rejected("role", f"人员角色应为以下之一：{_ROLE_CHOICES}（留空表示业主）")
+        raise _Rejected("role_invalid", "role", choices=_ROLE_CHOICES)
     return role
 
 
@@ -447,16 +452,16 @@ def _id_type(value: object) -> IdType:
         return IdType.RESIDENT_ID
     id_type = ID_TYPES.get(text.casefold())
     if id_type is None:
-        raise _Rejected("id_type", f"证件类型应为以下之一：{_ID_TYPE_CHOICES}（留空表示身份证）")
+        raise _Rejected("id_type_invalid", "id_type", choices=_ID_TYPE_CHOICES)
     return id_type
 
 
 def _checked(key: str, normalize: Callable[[object], T], value: object) -> T:
-    """Run a domain normaliser; its reason (never the value) becomes the row's reason."""
+    """Run a domain normaliser; its refusal (never the value) becomes the row's reason."""
     try:
         return normalize(value)
     except InvalidValue as exc:
-        raise _Rejected(key, exc.reason) from None
+        raise _Rejected(exc.code, key, **exc.params) from None
 
 
 def _optional(key: str, normalize: Callable[[object], T], value: object) -> T | None:
@@ -466,7 +471,7 @@ def _optional(key: str, normalize: Callable[[object], T], value: object) -> T | 
 def _required(key: str, value: object) -> str:
     text = _text(value)
     if text is None:
-        raise _Rejected(key, f"缺少{_LABELS[key]}")
+        raise _Rejected("cell_missing", key, column=_LABELS[key])
     return text
 
 
@@ -477,7 +482,7 @@ def _vehicle(rec: dict[str, object]) -> VehicleRow | None:
     plate = rec.get("plate")
     if not _present(plate):
         if brand or colour or space:
-            raise _Rejected("plate", "填写了车辆品牌、颜色或车位号，但缺少车牌号")
+            raise _Rejected("vehicle_without_plate", "plate")
         return None
     return VehicleRow(_checked("plate", normalize_plate, plate), brand, colour, space)
 
@@ -509,7 +514,7 @@ def _person(row: int, rec: dict[str, object], room: Callable[[dict[str, object]]
     get = rec.get
     name = get("name")
     if not _present(name):
-        raise _Rejected("name", f"缺少{_LABELS['name']}")
+        raise _Rejected("cell_missing", "name", column=_LABELS["name"])
     name = _checked("name", normalize_name, name)
     room_row = room(rec)
     gender = _checked("gender", normalize_gender, get("gender"))
@@ -553,7 +558,6 @@ def _person(row: int, rec: dict[str, object], room: Callable[[dict[str, object]]
 
 # Only an ID number names exactly one person; a phone may be shared (see PersonRow.person_key).
 _KEY_COLUMN = {"id": "id_number"}
-_KEY_LABEL = {"id": "证件号"}
 # Every parsed field except the row number and the room: rooms are interned and compared by id,
 # which saves hashing a 12-field dataclass on every row.
 _identity = operator.attrgetter(*(f.name for f in fields(PersonRow) if f.name not in ("row", "room")))
@@ -597,7 +601,7 @@ class _SheetParser:
             return
         first_name, first_row = self._names.setdefault(key, (person.name, person.row))
         if first_name != person.name:
-            raise _Rejected(_KEY_COLUMN[key[0]], f"与第{first_row}行{_KEY_LABEL[key[0]]}相同但姓名不同，请核对")
+            raise _Rejected("id_name_mismatch", _KEY_COLUMN[key[0]], row=first_row)
 
 
 def read_sheet(path: str | Path, progress: Callable[[int, int], None] | None = None) -> SheetResult:
@@ -647,7 +651,8 @@ def _accept(row: int, record: dict[str, object], table: _Table, parser: _SheetPa
     try:
         person = parser.parse(row, record)
     except _Rejected as exc:
-        result.rejected.append(Reject(row, _column_name(table, exc.key), exc.reason))
+        result.rejected.append(Reject(row, _column_name(table, exc.key),
+                                      Invalid(exc.code, **exc.params)))
         return
     if person is None:
         result.duplicates_merged += 1

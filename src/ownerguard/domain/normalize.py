@@ -3,9 +3,10 @@
 Pure functions, no I/O. They run once per cell of imports of 100k+ rows, so each one is a few
 string operations on precompiled tables and regexes (``phonenumbers`` would cost ~30 µs a call).
 
-Every failure raises ``InvalidValue`` whose Chinese ``reason`` says what to fix and never contains
-the value itself: reasons end up in import reports, logs and screens, where a clear value would
-defeat masking (L9) and the security measures around personal data (L8).
+Every failure raises ``InvalidValue``, an ``errors.Invalid`` whose code (``error.<code>`` in the
+catalogue) says what to fix; its parameters are lengths and limits, never the value itself:
+reasons end up in import reports, logs and screens, where a clear value would defeat masking (L9)
+and the security measures around personal data (L8).
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from datetime import date
 
 from stdnum.cn import ric
 
+from ownerguard.errors import Invalid
 
-class InvalidValue(ValueError):
-    """A cell value that cannot be used; ``reason`` (Chinese) says what to fix, without the value."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InvalidValue(Invalid, ValueError):
+    """A cell value that cannot be used; the code says what to fix, without the value."""
 
 
 # Full-width ASCII (U+FF01..FF5E) → ASCII, ideographic space → space: what Chinese IMEs type.
@@ -38,7 +37,7 @@ def _to_text(raw: object) -> str:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, bool):
-        raise InvalidValue("单元格是 TRUE/FALSE 逻辑值，应填写文字或数字")
+        raise InvalidValue("cell_is_boolean")
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)
@@ -74,13 +73,13 @@ def normalize_phone(raw: object) -> str:
     if type(raw) is str and len(raw) == 11 and _MOBILE.fullmatch(raw):
         return raw                                # the common case, ~5x faster than the full path
     if isinstance(raw, float) and not raw.is_integer():
-        raise InvalidValue("号码不应含小数，请检查该单元格是否被改成了数值格式")
+        raise InvalidValue("phone_decimal")
     text = _to_text(raw).strip()
     if "." in text and _NUMBER_AS_TEXT.fullmatch(text):
         text = text.split(".", 1)[0]
     digits = text.translate(_PHONE_TABLE)
     if not digits:
-        raise InvalidValue("号码为空")
+        raise InvalidValue("phone_empty")
     if not digits.isdigit():
         digits = _national_or_raise(text, digits)
     elif digits.startswith("0086"):
@@ -91,7 +90,7 @@ def normalize_phone(raw: object) -> str:
         return _mobile(digits)
     if digits[0] == "0":
         return _landline(digits, text)
-    raise InvalidValue("号码应为以1开头的11位手机号，或以0开头的带区号座机号")
+    raise InvalidValue("phone_bad_start")
 
 
 def _national_or_raise(text: str, digits: str) -> str:
@@ -99,19 +98,19 @@ def _national_or_raise(text: str, digits: str) -> str:
     if digits.startswith("+86") and digits[3:].isdigit() and len(digits) > 3:
         return _national(digits[3:])
     if _EXTENSION.search(text):
-        raise InvalidValue("不支持分机号，请只填写总机号或手机号")
+        raise InvalidValue("phone_extension")
     if _LETTER.search(digits):
-        raise InvalidValue("号码含有字母，只能填写数字")
+        raise InvalidValue("phone_letters")
     if digits.startswith("+"):
-        raise InvalidValue("只支持中国大陆号码（+86），请核对国家代码")
-    raise InvalidValue("号码含有非数字字符，只能填写数字（可带空格、短横线、括号或+86前缀）")
+        raise InvalidValue("phone_foreign")
+    raise InvalidValue("phone_bad_chars")
 
 
 def _national(rest: str) -> str:
     """The number after +86/0086. International form drops a landline's trunk 0 (+86 10 1234 5678):
     put it back, except for mobiles, which are 1[3-9]… with or without a country code."""
     if not rest:
-        raise InvalidValue("只有国家代码，缺少号码本身")
+        raise InvalidValue("phone_country_only")
     if rest[0] == "0" or (rest[0] == "1" and not rest.startswith("10")):
         return rest
     return "0" + rest
@@ -119,22 +118,22 @@ def _national(rest: str) -> str:
 
 def _mobile(digits: str) -> str:
     if len(digits) != 11:
-        raise InvalidValue(f"手机号应为11位数字，当前为{len(digits)}位")
+        raise InvalidValue("mobile_length", length=len(digits))
     if not _MOBILE.fullmatch(digits):
-        raise InvalidValue("手机号第二位应为3-9，请核对")
+        raise InvalidValue("mobile_second_digit")
     return digits
 
 
 def _landline(digits: str, text: str) -> str:
     if not _LANDLINE.fullmatch(digits):
         if _LANDLINE_WITH_EXTENSION.fullmatch(text):
-            raise InvalidValue("不支持分机号，请只填写总机号或手机号")
-        raise InvalidValue(f"座机号应为区号（3-4位，以0开头）加7-8位号码，当前共{len(digits)}位数字")
+            raise InvalidValue("phone_extension")
+        raise InvalidValue("landline_length", length=len(digits))
     # Area codes 010 and 020-029 have three digits; every other CN area code has four.
     area_len = 3 if digits[1] in "12" else 4
     number = digits[area_len:]
     if not 7 <= len(number) <= 8 or number[0] == "0":
-        raise InvalidValue("座机号区号后应为7-8位号码（不以0开头），请核对区号和号码")
+        raise InvalidValue("landline_number")
     return f"{digits[:area_len]}-{number}"
 
 
@@ -158,7 +157,6 @@ _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d+", re.ASCII)
 _ID18 = re.compile(r"\d{17}[\dX]", re.ASCII)
 _ID15 = re.compile(r"\d{15}", re.ASCII)
 _ALNUM = re.compile(r"[0-9A-Z]+")  # explicit ranges: \w and \d would admit non-ASCII digits
-_EXCEL_LOST_DIGITS = "身份证号被 Excel 以科学计数法存储，后几位已丢失；请将该列设为文本格式后重新导出"
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -176,35 +174,35 @@ def normalize_id_number(raw: object) -> IdNumber:
         return _id18(text)
     if _ID15.fullmatch(text):
         return _id15(text)
-    raise InvalidValue(_id_reason(text))
+    raise _id_refusal(text)
 
 
-def _id_reason(text: str) -> str:
+def _id_refusal(text: str) -> InvalidValue:
     """Why a text that is neither 18 nor 15 well-formed characters is wrong, most specific first."""
     if _SCIENTIFIC.fullmatch(text):
-        return _EXCEL_LOST_DIGITS
+        return InvalidValue("id_excel_lost_digits")
     if not _ALNUM.fullmatch(text):
-        return "身份证号含有非法字符，只能是数字和最后一位的X"
+        return InvalidValue("id_bad_chars")
     if len(text) == 18:
-        return "身份证号只有最后一位可以是字母X，其余应为数字"
+        return InvalidValue("id_letter_position")
     if len(text) == 15:
-        return "15位旧身份证号应全部为数字"
-    return f"身份证号应为18位（旧证15位），当前为{len(text)}位"
+        return InvalidValue("id15_digits")
+    return InvalidValue("id_length", length=len(text))
 
 
 def _id_text(raw: object) -> str:
     """Text of an ID cell; a number with 16+ digits has already lost its last digits in Excel."""
     if _is_number(raw):
         if isinstance(raw, float) and not raw.is_integer():
-            raise InvalidValue("身份证号不应为小数，请将该列设为文本格式后重新导出")
+            raise InvalidValue("id_decimal")
         # A double keeps 15-16 significant digits: anything longer is already rounded.
         if abs(int(raw)) >= 10**15:
-            raise InvalidValue(_EXCEL_LOST_DIGITS)
+            raise InvalidValue("id_excel_lost_digits")
     if type(raw) is str and raw.isascii() and raw.isalnum():
         return raw                                # already clean: skip the translate pass
     text = _to_text(raw).translate(_ID_DELETE)
     if not text:
-        raise InvalidValue("身份证号为空")
+        raise InvalidValue("id_empty")
     return text
 
 
@@ -212,10 +210,10 @@ def _id18(number: str) -> IdNumber:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidValue("身份证号中的出生日期（第7-14位）不是有效日期，请核对证件号") from None
+        raise InvalidValue("id_birth_invalid") from None
     _check_birth_date(born)
     if ric.calc_check_digit(number) != number[17]:
-        raise InvalidValue("校验位不正确，请核对证件号")
+        raise InvalidValue("id_check_digit")
     return IdNumber(number, False, born, "男" if int(number[16]) % 2 else "女")
 
 
@@ -223,13 +221,13 @@ def _id15(number: str) -> IdNumber:
     try:
         born = date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
     except ValueError:
-        raise InvalidValue("15位身份证号中的出生日期（第7-12位）不是有效日期，请核对证件号") from None
+        raise InvalidValue("id15_birth_invalid") from None
     return IdNumber(number, True, born, "男" if int(number[14]) % 2 else "女")
 
 
 def _check_birth_date(born: date) -> None:
     if born < _EARLIEST_BIRTH or born > clock.today():
-        raise InvalidValue("身份证号中的出生日期（第7-14位）不可能（早于1900年或晚于今天），请核对证件号")
+        raise InvalidValue("id_birth_impossible")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,10 +239,10 @@ _OTHER_ID = re.compile(r"[A-Z0-9]{5,20}")
 def normalize_other_id(raw: object) -> str:
     """A passport or permit number: no spaces, upper case, 5-20 letters or digits."""
     if _is_number(raw) and abs(raw) >= 10**15:
-        raise InvalidValue("证件号被 Excel 以科学计数法存储，后几位已丢失；请将该列设为文本格式后重新导出")
+        raise InvalidValue("other_id_excel_lost_digits")
     text = _to_text(raw).translate(_ID_DELETE).upper()
     if not _OTHER_ID.fullmatch(text):
-        raise InvalidValue(f"证件号应为5-20位字母或数字，当前为{len(text)}个字符")
+        raise InvalidValue("other_id_length", length=len(text))
     return text
 
 
@@ -266,21 +264,21 @@ def normalize_plate(raw: object) -> str:
     """Return a plate without spaces, dots or dashes, upper case: "京A·D1234 5" → "京AD12345"."""
     plate = _to_text(raw).translate(_PLATE_TABLE).upper()
     if not plate:
-        raise InvalidValue("车牌号为空")
+        raise InvalidValue("plate_empty")
     for pattern in _PLATE_PATTERNS:
         if pattern.fullmatch(plate):
             return plate
-    raise InvalidValue(_plate_reason(plate))
+    raise _plate_refusal(plate)
 
 
-def _plate_reason(plate: str) -> str:
+def _plate_refusal(plate: str) -> InvalidValue:
     if plate[0] not in _PROVINCES:
-        return "车牌号第一位应为省份简称（如京、沪、粤）"
+        return InvalidValue("plate_province")
     if len(plate) < 2 or not ("A" <= plate[1] <= "Z"):
-        return "车牌号第二位应为发牌机关字母（A-Z）"
+        return InvalidValue("plate_authority")
     if not 7 <= len(plate) <= 8:
-        return f"车牌号应为7位（新能源车8位），当前为{len(plate)}位"
-    return "车牌号第三位起只能是字母或数字（警、学、挂、领等只能在末位）"
+        return InvalidValue("plate_length", length=len(plate))
+    return InvalidValue("plate_chars")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,13 +297,13 @@ _NAME_MAX = 40
 def normalize_name(raw: object) -> str:
     name = " ".join(unicodedata.normalize("NFKC", _to_text(raw)).translate(_DOTS).split())
     if not name:
-        raise InvalidValue("姓名为空")
+        raise InvalidValue("name_empty")
     if "·" in name:
         name = _DOT_SPACES.sub("·", name)
     if len(name) > _NAME_MAX:
-        raise InvalidValue(f"姓名过长：最多{_NAME_MAX}个字符，当前为{len(name)}个")
+        raise InvalidValue("name_too_long", max=_NAME_MAX, length=len(name))
     if name.replace("·", "").replace(" ", "").isdigit():
-        raise InvalidValue("姓名不能全是数字，请检查是否填到了别的列")
+        raise InvalidValue("name_digits")
     return name
 
 
@@ -327,5 +325,5 @@ def normalize_gender(raw: object) -> str | None:
         return None
     gender = _GENDERS.get(text.lower())
     if gender is None:
-        raise InvalidValue("性别应为 男 或 女（也可填 M/F、1/2）")
+        raise InvalidValue("gender_invalid")
     return gender

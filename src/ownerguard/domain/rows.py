@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ownerguard.domain.model import ResidencyRole
+from ownerguard.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,16 @@ class PersonRow:
 class Reject:
     row: int
     column: str
-    reason: str                   # says what to fix; never contains the value itself
+    problem: Problem              # says what to fix (a code); never contains the value itself
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    def message(self, lang: str | None = None) -> str:
+        return self.problem.message(lang)
+
+    @property
+    def reason(self) -> str:
+        """What to fix, in the catalogue's source language (reports and the command line)."""
+        return self.problem.message()

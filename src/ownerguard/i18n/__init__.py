@@ -12,7 +12,8 @@ the files to an outside translator needs no code change. Message ids are codes, 
 
 Placeholders are Python's ``%(name)s`` (gettext's python-format), so ``jinja2.ext.i18n``'s
 new-style ``_("key", n=3)`` and ``translate("key", lang, n=3)`` read the same entries. A
-parameter that is itself a code to show (a field name, a purpose) is passed as ``Label``.
+parameter that is itself a code to show (a field name, a purpose) is passed as ``Label``; one
+that is a refusal (``errors.Problem``: why a value was refused) is shown by its own message.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def translate(msgid: str, lang: str | None = SOURCE, /, **params: object) -> str
     text = texts[lang].get(msgid) or texts[SOURCE].get(msgid)
     if text is None:
         return msgid
-    shown = {k: label(v.kind, v.code, lang) if isinstance(v, Label) else v
+    shown = {k: label(v.kind, v.code, lang) if isinstance(v, Label)
+             else v.message(lang) if callable(getattr(v, "message", None)) else v
              for k, v in params.items()}
     try:
         return text % shown          # also turns the catalogue's "%%" into "%"

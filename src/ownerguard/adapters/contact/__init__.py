@@ -91,7 +91,7 @@ def dialable_number(value: str, *, mobile_only: bool, who_zh: str, who_en: str) 
     try:
         number = normalize_phone(value)
     except InvalidValue as exc:
-        raise ContactError(f"{who_zh}号码无效：{exc.reason} / {who_en} number is not valid",
+        raise ContactError(f"{who_zh}号码无效：{exc.message()} / {who_en} number is not valid",
                            code="invalid_phone") from None
     if mobile_only and "-" in number:
         raise ContactError(f"{who_zh}号码不是手机号，无法发送短信 / {who_en} number is not a mobile",

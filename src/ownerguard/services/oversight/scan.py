@@ -86,7 +86,7 @@ def _cell(value) -> str:
 def scan_sheet(path: Path, *, masked_out: Path | None = None) -> dict:
     grid = _grid(path)
     if not grid:
-        raise SheetError("文件是空的 / the file is empty")
+        raise SheetError("file_empty")
     header = grid[0]
     width = max(len(r) for r in grid)
     columns = [ColumnReport(i, header[i] if i < len(header) else "") for i in range(width)]
@@ -143,8 +143,7 @@ def scan_jsonl(lines: Iterable[str]) -> Iterator[str]:
             doc = json.loads(line)
             text = doc["text"]
         except (ValueError, KeyError, TypeError):
-            raise SheetError(f"第{n}行不是 {{\"id\", \"text\"}} 形式的 JSON / "
-                             f"line {n} is not a JSON object with id and text") from None
+            raise SheetError("jsonl_bad_line", line=n) from None
         spans = detect.find(text)
         yield json.dumps({"id": doc.get("id"), "spans": [
             {"type": s.type, "start": s.start, "end": s.end} for s in spans]},

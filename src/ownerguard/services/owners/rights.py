@@ -199,7 +199,7 @@ def _heir_claim(claim: dict | None) -> dict:
     try:
         out["name"] = normalize.normalize_name(out["name"])
     except normalize.InvalidValue as exc:
-        raise _err("heir_claim_incomplete", f"逝者姓名：{exc.reason}", "heir.name is invalid")
+        raise _err("heir_claim_incomplete", f"逝者姓名：{exc.message()}", "heir.name is invalid")
     return out
 
 
@@ -240,7 +240,7 @@ def _validated(uow: UnitOfWork, pid: str | None, proposed: dict | None) -> dict[
         try:
             value = _normalise(EDITABLE[field], raw)
         except normalize.InvalidValue as exc:
-            raise _err("bad_value", f"{spec.label_zh}：{exc.reason}",
+            raise _err("bad_value", f"{spec.label_zh}：{exc.message()}",
                        f"{field}: invalid value") from None
         out[field] = value
     if "plate" in out and pid is not None:
@@ -253,7 +253,7 @@ def _validated(uow: UnitOfWork, pid: str | None, proposed: dict | None) -> dict[
 
 def _normalise(kind: str, raw) -> str:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise normalize.InvalidValue("不能为空")
+        raise normalize.InvalidValue("value_empty")
     if kind == "name":
         return normalize.normalize_name(raw)
     if kind == "phone":
@@ -262,7 +262,7 @@ def _normalise(kind: str, raw) -> str:
         return normalize.normalize_plate(raw)
     value = normalize.normalize_gender(raw)
     if value is None:
-        raise normalize.InvalidValue("不能为空")
+        raise normalize.InvalidValue("value_empty")
     return value
 
 

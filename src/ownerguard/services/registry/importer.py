@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 
 from ownerguard.domain.model import Community, Company, age_on, new_id
 from ownerguard.domain.rows import PersonRow, Reject, RoomRow
+from ownerguard.errors import Invalid
 from ownerguard.store.tables import (
     blind_index,
     buildings,
@@ -61,8 +62,9 @@ class ImportCounts:
     rejected: list[Reject] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        d = asdict(self)
-        d["rejected"] = [asdict(r) for r in self.rejected]
+        d = {k: v for k, v in self.__dict__.items() if k != "rejected"}
+        d["rejected"] = [{"row": r.row, "column": r.column, "code": r.code,
+                          "reason": r.reason} for r in self.rejected]
         return d
 
 
@@ -109,9 +111,8 @@ class Importer:
             pid = known.get(key)
             if pid is not None:
                 if indexer and known_names.get(pid) != indexer.digest("name", r.name):
-                    counts.rejected.append(Reject(
-                        r.row, "业主名称",
-                        "系统中已有证件号相同但姓名不同的人员，请核对后再导入"))
+                    counts.rejected.append(Reject(r.row, "业主名称",
+                                                  Invalid("id_name_conflict_stored")))
                     continue
             else:
                 plan = new_persons.get(key)
