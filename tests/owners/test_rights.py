@@ -160,7 +160,7 @@ def test_idor_other_owner_and_out_of_scope_staff(world):
     bobs = _file(world, bob, kind="deletion")
     r = world.client.post(f"/api/v1/requests/{bobs['id']}/decision",
                           headers=world.as_("manager"), json={"approve": True})
-    assert r.status_code == 403 and r.json()["detail"]["code"] == "out_of_scope"
+    assert r.status_code == 403 and r.json()["detail"]["code"] == "rights_out_of_scope"
     r = world.client.post(f"/api/v1/requests/{bobs['id']}/decision",
                           headers=world.as_("steward"), json={"approve": True})
     assert r.status_code == 403
@@ -237,7 +237,7 @@ def test_refusal_needs_code_and_reason_and_reaches_the_owner(world):
     url = f"/api/v1/requests/{got['id']}/decision"
     r = world.client.post(url, headers=world.as_("dpo"),
                           json={"approve": False, "outcome": "correction_not_supported_by_evidence"})
-    assert r.status_code == 422 and r.json()["detail"]["code"] == "reason_required"
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "refusal_reason_required"
     r = world.client.post(url, headers=world.as_("dpo"),
                           json={"approve": False, "reason": "没有证明材料"})
     assert r.status_code == 422 and r.json()["detail"]["code"] == "refusal_code_required"

@@ -33,7 +33,7 @@ from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import portal as owner_portal
 from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
-from ownerguard.errors import UserError
+from ownerguard.errors import Problem
 from ownerguard.services.runtime import Runtime
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditWriteFailed
@@ -58,7 +58,7 @@ def pick(lang: str, pair: tuple[str, str]) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def user_error(lang: str, exc: UserError) -> str:
+def user_error(lang: str, exc: Problem) -> str:
     return Translator(lang).error(exc)
 
 
@@ -423,7 +423,7 @@ def flag_access(request: Request, entry: str = Form(""), text: str = Form(""),
         if not entry or len(entry) > 120 or len(text) > 4000:
             return o.done(o.error(422, o.t("invalid_request")))
         item = None
-        last: UserError | None = None
+        last: Problem | None = None
         # The entry belongs to one of my persons; the service checks which (and refuses an
         # entry of anyone else's feed).
         for pid in o.mine():
@@ -434,11 +434,12 @@ def flag_access(request: Request, entry: str = Form(""), text: str = Form(""),
                 break
             except inquiries_svc.InquiryError as exc:
                 last = exc
-                if exc.code != "not_found":
+                if exc.code not in ("person_not_found", "access_entry_not_found"):
                     break
         if item is None:
             o.unit.commit()
-            status = 404 if last is None or last.code == "not_found" else 422
+            status = 404 if last is None or last.code in ("person_not_found",
+                                                          "access_entry_not_found") else 422
             message = user_error(o.lang, last) if last else o.t("ow_no_person")
             return o.error(status, message)
         o.unit.commit()
@@ -567,7 +568,8 @@ def file_inquiry(request: Request, kind: str = Form(""), text: str = Form(""),
             item = inquiries_svc.file(o.rt, o.unit, o.session, kind=kind, text=text)
         except inquiries_svc.InquiryError as exc:
             o.unit.commit()
-            return _inquiries_page(o, status=404 if exc.code == "not_found" else 422,
+            return _inquiries_page(o, status=404 if exc.code in ("person_not_found",
+                                                                 "access_entry_not_found") else 422,
                                    kind=kind, text=text, error=user_error(o.lang, exc))
         o.unit.commit()
         return _redirect(request, f"{PREFIX}/inquiries", msg="ow_iq_filed", n=item.number)

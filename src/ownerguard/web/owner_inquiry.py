@@ -72,7 +72,7 @@ def _page(o: Owner, key: str, *, status: int = 200, error: str | None = None) ->
         d = inquiries_svc.detail(o.rt, o.unit, o.session, key, client=o.client)
     except inquiries_svc.InquiryError as exc:
         o.unit.commit()
-        return o.error(404 if exc.code == "not_found" else 422, user_error(o.lang, exc))
+        return o.error(404 if exc.code == "inquiry_not_found" else 422, user_error(o.lang, exc))
     o.unit.commit()         # the owner's read of their own letters is audited
     return o.page("inquiry.html", status=status, iq=_view(o, d), error=error,
                   get_path=f"{PREFIX}/inquiries/{d['id']}")
@@ -105,7 +105,7 @@ def accept(request: Request, key: str, csrf: str | None = Form(None)) -> Respons
         try:
             item = inquiries_svc.accept(o.rt, o.unit, o.session, key)
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "not_found":
+            if exc.code == "inquiry_not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()
@@ -126,7 +126,7 @@ def escalate(request: Request, key: str, text: str = Form(""),
         try:
             item = inquiries_svc.escalate(o.rt, o.unit, o.session, key, text=text.strip())
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "not_found":
+            if exc.code == "inquiry_not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()
@@ -144,7 +144,7 @@ def dossier(request: Request, key: str) -> Response:
         try:
             name, data = _dossier().build(o.rt, o.unit, o.session, key, client=o.client)
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "not_found":
+            if exc.code == "inquiry_not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()         # generating it is audited; hand it out only once committed

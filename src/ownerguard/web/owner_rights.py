@@ -15,7 +15,6 @@ import re
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from ownerguard.errors import UserError
 from ownerguard.web.owner import PREFIX, Owner, _redirect, local_time, owner, pick, router, user_error
 from ownerguard.web.render import finish
 
@@ -107,9 +106,9 @@ def file_request(request: Request, kind: str = Form(""), text: str = Form(""),
         try:
             item = svc.file(o.rt, o.unit, o.session, kind=kind, text=text.strip(),
                             corrections=corrections, client=o.client)
-        except UserError as exc:
+        except svc.RightsError as exc:
             o.unit.commit()
-            return _list_page(o, status=404 if exc.code == "not_found" else 422,
+            return _list_page(o, status=404 if exc.code == "rights_request_not_found" else 422,
                               error=user_error(o.lang, exc), kind=kind, text=text,
                               field=field, value=value)
         o.unit.commit()
@@ -128,9 +127,9 @@ def rights_request(request: Request, request_id: str) -> Response:
         svc = service()
         try:
             d = svc.detail(o.rt, o.unit, o.session, request_id, client=o.client)
-        except UserError as exc:
+        except svc.RightsError as exc:
             o.unit.commit()
-            return o.error(404 if exc.code == "not_found" else 422, user_error(o.lang, exc))
+            return o.error(404 if exc.code == "rights_request_not_found" else 422, user_error(o.lang, exc))
         explanation = d.get("explanation") or {}
         return o.done(o.page("rights_request.html", rq=_row(o, d["request"]),
                              reason=d.get("reason"), explanation=explanation.get("text"),
@@ -149,9 +148,9 @@ def download_copy(request: Request, request_id: str, format: str = "json") -> Re
         svc = service()
         try:
             data = svc.copy_of(o.rt, o.unit, o.session, request_id, format, client=o.client)
-        except UserError as exc:
+        except svc.RightsError as exc:
             o.unit.commit()
-            return o.error(404 if exc.code == "not_found" else 422, user_error(o.lang, exc))
+            return o.error(404 if exc.code == "rights_request_not_found" else 422, user_error(o.lang, exc))
         o.unit.commit()
         return finish(request, Response(data, media_type=MEDIA[format], headers={
             "Content-Disposition":

@@ -21,8 +21,10 @@ def _ctx(request: Request, unit: UnitOfWork, who: StaffRecord):
 
 
 def _fail(exc: inquiries_svc.InquiryError):
-    status = {"not_found": 404, "role_not_permitted": 403}.get(exc.code, 409 if exc.code in (
-        "closed", "bad_state") else 422)
+    status = {"inquiry_not_found": 404, "inquiry_reading_not_permitted": 403,
+              "inquiry_answer_not_permitted": 403, "committee_reply_not_permitted": 403}.get(
+        exc.code, 409 if exc.code in ("inquiry_closed", "escalate_bad_state",
+                                      "committee_reply_bad_state") else 422)
     return error(status, exc.code, exc.zh, exc.en)
 
 

@@ -161,8 +161,9 @@ def _inquiry_out(i) -> dict:
 
 
 def _inquiry_error(exc: inquiries_svc.InquiryError):
-    status = 404 if exc.code == "not_found" else 409 if exc.code in (
-        "not_answered", "not_yet", "bad_state", "not_ready", "closed") else 422
+    status = 404 if exc.code in ("inquiry_not_found", "person_not_found",
+                                 "access_entry_not_found") else 409 if exc.code in (
+        "not_answered", "not_yet", "escalate_bad_state", "not_ready", "inquiry_closed") else 422
     return error(status, exc.code, exc.zh, exc.en)
 
 

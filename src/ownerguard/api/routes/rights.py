@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from ownerguard.domain.rights import KINDS, ON_BEHALF, REFUSAL_REASONS
 from ownerguard.services.staff_access import access
 from ownerguard.services.owners import rights as rights_svc
-from ownerguard.errors import UserError
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -20,11 +19,12 @@ from ownerguard.api.routes.owner import current_owner
 
 router = APIRouter(prefix="/api/v1", tags=["rights requests"])
 
-_STATUS = {"not_found": 404, "role_not_permitted": 403, "out_of_scope": 403,
-           "already_decided": 409, "not_downloadable": 409}
+_STATUS = {"rights_request_not_found": 404, "rights_decision_not_permitted": 403,
+           "heir_verification_not_permitted": 403, "heir_request_dpo_only": 403,
+           "rights_out_of_scope": 403, "already_decided": 409, "not_downloadable": 409}
 
 
-def _fail(exc: UserError):
+def _fail(exc: rights_svc.RightsError):
     return error(_STATUS.get(exc.code, 422), exc.code, exc.zh, exc.en)
 
 
@@ -64,7 +64,7 @@ def file_request(body: RequestIn, request: Request,
                             corrections=body.corrections,
                             heir_claim=body.heir.model_dump() if body.heir else None,
                             client=client_of(request))
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     unit.commit()
     return _out(r)
@@ -85,7 +85,7 @@ def my_request(request_id: str, request: Request,
     try:
         d = rights_svc.detail(runtime(request), unit, session, request_id,
                               client=client_of(request))
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     unit.commit()
     out = _out(d["request"])
@@ -116,7 +116,7 @@ def download(request_id: str, request: Request,
     try:
         data = rights_svc.copy_of(runtime(request), unit, session, request_id, format,
                                   client=client_of(request))
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     unit.commit()
     return Response(data, media_type=_MEDIA[format], headers={
@@ -157,7 +157,7 @@ def review(request_id: str, request: Request, who: StaffRecord = Depends(_decide
     ctx = _ctx(request, unit, who)
     try:
         d = rights_svc.review(runtime(request), unit, ctx, request_id)
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     unit.commit()
     return {**_out(d["request"]), "text": d["text"], "corrections": d["corrections"],
@@ -180,7 +180,7 @@ def decision(request_id: str, body: DecisionIn, request: Request,
     try:
         r = rights_svc.decide(runtime(request), unit, ctx, request_id, approve=body.approve,
                               outcome_code=body.outcome, reason_text=body.reason)
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     except PersonNotFound:
         raise error(404, "not_found", "没有这个人员", "no such person") from None
@@ -200,7 +200,7 @@ def verify_heir(request_id: str, body: VerifyHeirIn, request: Request,
     ctx = _ctx(request, unit, who)
     try:
         r = rights_svc.verify_heir(runtime(request), unit, ctx, request_id, body.person_id)
-    except UserError as exc:
+    except rights_svc.RightsError as exc:
         raise _fail(exc) from None
     unit.commit()
     return _out(r)

@@ -24,14 +24,23 @@ from ownerguard.vault import consents as consents_now
 from ownerguard.vault.consents import recipient_target
 from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard import clock
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, NotFound, Problem
 from ownerguard.services.runtime import Runtime
 
 GUARDIAN_AGE = 14
 GUARDIAN_ROLES = ("owner", "co_owner")
 
 
-class ConsentError(UserError):
+class ConsentError(Problem):
+    """A consent that cannot be recorded (the API and the portal catch it), raised as one of
+    the kinds below."""
+
+
+class ConsentNotFound(ConsentError, NotFound):
+    pass
+
+
+class ConsentConflict(ConsentError, Conflict):
     pass
 
 
@@ -54,11 +63,10 @@ def set_consent(rt: Runtime, uow: UnitOfWork, *, company_id: str, person_id: str
                 client: str = "") -> Receipt:
     known = {(i.kind, i.target) for i in items_for(uow, company_id)}
     if (kind, target) not in known:
-        raise ConsentError("unknown_consent", "没有这一项可同意的内容", "nothing to consent to there")
+        raise ConsentNotFound("unknown_consent")
     if granted and notice_version != NOTICE_VERSION:
         # Consent must be informed by the notice in force (L3, L4).
-        raise ConsentError("notice_changed", "隐私告知已更新，请先阅读最新版本后再同意",
-                           "the privacy notice changed; read the current version first")
+        raise ConsentConflict("notice_changed")
     at = clock.now()
     rid = new_id()
     receipt = hashlib.sha256(f"{rid}|{person_id}|{kind}|{target}|{granted}|{notice_version}|"

@@ -19,7 +19,8 @@ import json
 from sqlalchemy import delete, select, update
 
 from ownerguard.domain.fields import CATALOGUE, PERSON_FIELDS
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, Problem
+from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
 from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import blind_index, persons, residencies, rooms, vehicles
@@ -35,7 +36,20 @@ from ownerguard.vault.sealing import PersonKey
 _REINDEXED = ("name", "phone", "phone_last4", "phone_name", "name_room")
 
 
-class CorrectionError(UserError):
+class CorrectionError(Problem):
+    """An approved correction that cannot be written (rights requests pass it on), raised as
+    one of the kinds below."""
+
+
+class CorrectionInvalid(CorrectionError, Invalid):
+    pass
+
+
+class CorrectionForbidden(CorrectionError, Forbidden):
+    pass
+
+
+class CorrectionConflict(CorrectionError, Conflict):
     pass
 
 
@@ -45,15 +59,15 @@ def apply(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str,
     conn = uow.conn
     row = conn.execute(select(persons).where(persons.c.id == person_id)).first()
     if row is None or row.company_id != ctx.company_id:
-        raise PersonNotFound(f"no person with id {person_id}")
+        raise PersonNotFound("person_not_found")
     key = rt.keys.person_keys(conn, [person_id]).get(person_id)
     if key is None or row.state == "shredded":
-        raise CorrectionError("shredded", "该人员信息已销毁，无法更正", "the data was shredded")
+        raise CorrectionConflict("shredded")
     # The other fields stay sealed under the row's version; a rotation moves them all at once.
     assert row.key_version == key.version, "person sealed under another key version"
     unknown = [f for f in changes if f not in CATALOGUE]
     if unknown:
-        raise CorrectionError("not_editable", "该项不能在线更正", "field cannot be corrected")
+        raise CorrectionInvalid("unknown_field")
 
     name, phones = changes.get("name"), None
     if "name" in changes or "phone" in changes:
@@ -119,10 +133,7 @@ def _current(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str,
     for f in need:
         shown = view.fields[f]
         if shown.outcome is not Outcome.CLEAR:
-            raise CorrectionError("cannot_read",
-                                  "无法读取现有信息以完成更正，请由个人信息保护负责人处理",
-                                  f"cannot read the current value ({shown.reason}); "
-                                  "ask the DPO to decide")
+            raise CorrectionForbidden("cannot_read", reason=Label("reason", shown.reason))
         if f == "phone":
             out["phones"] = list(shown.value or [])
         else:
@@ -137,8 +148,7 @@ def _plate(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, key
         vehicles.c.person_id == person_id)).all()
     if len(cars) != 1:
         # Filing checks this too; a vehicle added or removed since then lands here.
-        raise CorrectionError("plate_ambiguous", "登记车辆不是一辆，请到物业服务中心更正车牌",
-                              "not exactly one vehicle on record; correct it at the office")
+        raise CorrectionConflict("plate_ambiguous")
     car = cars[0]
     # A per-person rotation re-seals a person's rows together, so the vehicle is under the
     # key's version; only the plate changes here.

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ownerguard.adapters.documents import render
 from ownerguard.domain.legal import COMPLAINT_CHANNELS, refs
 from ownerguard.domain.purposes import PURPOSES
-from ownerguard.domain.staff import ROLES
+from ownerguard.i18n import label, translate
 from ownerguard.store.tables import audit_log, communities, companies, notes
 from ownerguard.store.tables import inquiries as inquiry_rows
 from ownerguard.store.uow import UnitOfWork
@@ -34,13 +34,11 @@ from ownerguard.services.runtime import Runtime
 
 AUDIT_LIMIT = 300
 LEGAL = ("L11", "L17", "L18", "L8", "L5", "L24", "L24c")
-ACTION_ZH = {"read": "查看", "reveal": "明文查看", "list": "列表", "contact": "代为联系",
-             "export": "导出", "read_text": "查看文字记录", "collect": "采集", "shred": "销毁",
-             "self_access": "本人查阅", "household_view": "家庭成员查看"}
+# Actions are named by the catalogue's ``audit_action.<action>`` (the dossier is in Chinese).
 
 
-class DossierNotReady(inquiries.InquiryError):
-    pass
+class DossierNotReady(inquiries.InquiryConflict):
+    """Asked for before the inquiry was escalated or fell overdue (the portal catches it)."""
 
 
 def build(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str, *,
@@ -48,9 +46,7 @@ def build(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str, 
     """(file name, zip bytes) for the owner's own inquiry."""
     item = inquiries.own(uow, session, inquiry_id)
     if not (item.status == "escalated" or item.overdue()):
-        raise DossierNotReady(
-            "not_ready", "投诉材料在提交业委会后、或物业逾期未答复时提供",
-            "the dossier is available once escalated, or when the answer is overdue")
+        raise DossierNotReady("not_ready")
     ctx = inquiries._owner_ctx(session, item.company_id, client)
     view = rt.gate.read(uow, ctx, [item.person_id], ("name", "rooms"), reveal=("name", "rooms"),
                         action="dossier")[0]
@@ -106,10 +102,10 @@ def _audit_extract(uow: UnitOfWork, item: inquiries.Inquiry) -> tuple[list[dict]
         entry = f"{r.chain[:8]}#{r.seq}"
         out.append({
             "time": inquiries.local_time(datetime.fromisoformat(r.ts)), "role": r.role,
-            "role_label": ROLES[r.role].label_zh if r.role in ROLES else
-            ("业主本人" if r.role == "owner" else r.role),
+            "role_label": translate("owner_self") if r.role == "owner" else
+            label("role", r.role),
             "staff": "" if r.role == "owner" else staff_reference(r.company_id, r.actor),
-            "action": ACTION_ZH.get(r.action, r.action), "purpose": r.purpose,
+            "action": label("audit_action", r.action), "purpose": r.purpose,
             "purpose_label": PURPOSES[r.purpose].label_zh if r.purpose in PURPOSES
             else r.purpose,
             "fields": [f for f in r.fields.split(",") if f], "outcome": r.outcome,

@@ -27,7 +27,6 @@ from sqlalchemy import insert, select, update
 
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days
 from ownerguard.domain.model import new_id
-from ownerguard.domain.staff import ROLES
 from ownerguard.store.tables import audit_log, inquiries, inquiry_events, notes, residencies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -35,22 +34,37 @@ from ownerguard.vault.policy import AccessContext
 from ownerguard.services.oversight import alerts
 from ownerguard import clock
 from ownerguard.services.staff_access import freetext
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label, has, label, translate
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.runtime import Runtime
 
-KINDS = {"leak": "信息泄露", "suspicious_access": "可疑查看", "harassment": "骚扰电话/短信",
-         "other": "其他"}
-STATUS_ZH = {"open": "待答复", "answered": "已答复", "accepted": "已接受答复",
-             "escalated": "已提交业委会", "resolved": "已解决"}
-EVENT_ZH = {"filed": "提交质疑", "answer": "物业答复", "accept": "业主接受答复",
-            "escalate": "提交业主委员会", "committee_reply": "业委会意见",
-            "reminder": "到期提醒", "overdue": "逾期未答复", "dossier": "生成投诉材料"}
+# Kinds, with their labels in the source language (the catalogue's ``ow_iq_kind_<kind>``).
+# Statuses are labelled by ``iq_status.<status>``, timeline steps by ``ow_ev_<kind>``.
+KINDS = {k: translate(f"ow_iq_kind_{k}") for k in ("leak", "suspicious_access", "harassment",
+                                                   "other")}
 ANSWERING_ROLES = ("dpo", "manager")
 COMMITTEE_ROLE = "committee_member"
 
 
-class InquiryError(UserError):
+class InquiryError(Problem):
+    """A refused step of an inquiry (the API, the portal and the console catch it), raised
+    as one of the kinds below."""
+
+
+class InquiryInvalid(InquiryError, Invalid):
+    pass
+
+
+class InquiryNotFound(InquiryError, NotFound):
+    pass
+
+
+class InquiryForbidden(InquiryError, Forbidden):
+    pass
+
+
+class InquiryConflict(InquiryError, Conflict):
     pass
 
 
@@ -88,7 +102,7 @@ def _row(r) -> Inquiry:
 
 
 def _not_found() -> InquiryError:
-    return InquiryError("not_found", "没有这份书面质疑", "no such inquiry")
+    return InquiryNotFound("inquiry_not_found")
 
 
 # -- the owner's side --------------------------------------------------------------------------
@@ -98,16 +112,15 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
          working_days: int = DEFAULT_WORKING_DAYS) -> Inquiry:
     mine = {p: c for c, p in session.persons}
     if not mine:
-        raise InquiryError("no_person", "未找到您的登记信息", "no record for this phone")
+        raise InquiryNotFound("no_person")
     pid = person_id or next(iter(mine))
     if pid not in mine:
-        raise InquiryError("not_found", "没有这个人员", "no such person")
+        raise InquiryNotFound("person_not_found")
     if kind not in KINDS:
-        raise InquiryError("bad_kind", f"类型应为：{'、'.join(KINDS.values())}",
-                           f"kind must be one of {', '.join(KINDS)}")
+        raise InquiryInvalid("inquiry_bad_kind")
     if audit_ref and not _flaggable(uow, pid, audit_ref):
         # Only an entry of one's own access feed can be flagged.
-        raise InquiryError("not_found", "访问记录不存在", "no such access entry")
+        raise InquiryNotFound("access_entry_not_found")
     company_id = mine[pid]
     community_id = _community_of(uow, pid)
     note_id = _note(rt, uow, company_id, session.actor, "owner", "inquiry", text, community_id)
@@ -130,7 +143,7 @@ def _note(rt: Runtime, uow: UnitOfWork, company_id: str, author: str, role: str,
         return freetext.write_note(rt, uow, company_id=company_id, author=author, role=role,
                                    kind=kind, text=text, community_id=community_id)
     except freetext.TextError as exc:
-        raise InquiryError("bad_text", str(exc), str(exc)) from None
+        raise InquiryInvalid(exc.code, **exc.params) from None
 
 
 def _community_of(uow: UnitOfWork, person_id: str) -> str | None:
@@ -184,8 +197,7 @@ def _owner_actions(item: Inquiry) -> dict:
 def accept(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str) -> Inquiry:
     item = own(uow, session, inquiry_id)
     if not _owner_actions(item)["can_accept"]:
-        raise InquiryError("not_answered", "尚未收到答复，暂不能接受",
-                           "nothing to accept yet: no answer")
+        raise InquiryConflict("not_answered")
     status = "resolved" if item.status == "escalated" else "accepted"
     uow.conn.execute(update(inquiries).where(inquiries.c.id == item.id).values(
         status=status, closed_at=clock.now()))
@@ -200,11 +212,8 @@ def escalate(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: st
     item = own(uow, session, inquiry_id)
     if not _owner_actions(item)["can_escalate"]:
         if item.status == "open":
-            raise InquiryError("not_yet", f"物业答复期限为{item.due:%Y年%m月%d日}，到期未答复或"
-                               "收到答复后方可提交业委会",
-                               "escalate after an answer, or once the deadline has passed")
-        raise InquiryError("bad_state", f"当前状态（{STATUS_ZH[item.status]}）不能提交业委会",
-                           f"cannot escalate an inquiry that is {item.status}")
+            raise InquiryConflict("not_yet", due=item.due)
+        raise InquiryConflict("escalate_bad_state", status=Label("iq_status", item.status))
     note_id = _note(rt, uow, item.company_id, session.actor, "owner", "inquiry_escalation",
                     text, item.community_id) if text.strip() else None
     uow.conn.execute(update(inquiries).where(inquiries.c.id == item.id).values(
@@ -243,8 +252,7 @@ def _visible(ctx: AccessContext, item: Inquiry) -> bool:
 def staff_list(uow: UnitOfWork, ctx: AccessContext, *, status: str | None = None
                ) -> list[dict]:
     if ctx.role not in (*ANSWERING_ROLES, COMMITTEE_ROLE):
-        raise InquiryError("role_not_permitted", "您的角色不能查看书面质疑",
-                           "your role may not see inquiries")
+        raise InquiryForbidden("inquiry_reading_not_permitted")
     q = select(inquiries).where(inquiries.c.company_id == ctx.company_id)
     scope = _communities(ctx)
     if scope is not None:
@@ -278,11 +286,10 @@ def staff_detail(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, inquiry_id: s
 def answer(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, inquiry_id: str, text: str
            ) -> Inquiry:
     if ctx.role not in ANSWERING_ROLES:
-        raise InquiryError("role_not_permitted", "只有项目经理或个人信息保护负责人可以答复",
-                           "only a manager or the DPO answers inquiries")
+        raise InquiryForbidden("inquiry_answer_not_permitted")
     item = staff_get(uow, ctx, inquiry_id)
     if item.closed:
-        raise InquiryError("closed", "该质疑已结案", "the inquiry is closed")
+        raise InquiryConflict("inquiry_closed")
     note_id = _note(rt, uow, item.company_id, ctx.actor, ctx.role, "inquiry_answer", text,
                     item.community_id)
     values: dict = {"answered_at": item.answered_at or clock.now()}
@@ -296,12 +303,10 @@ def answer(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, inquiry_id: str, te
 def committee_reply(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, inquiry_id: str,
                     text: str) -> Inquiry:
     if ctx.role != COMMITTEE_ROLE:
-        raise InquiryError("role_not_permitted", "只有业委会委员可以发表业委会意见",
-                           "only committee members reply for the committee")
+        raise InquiryForbidden("committee_reply_not_permitted")
     item = staff_get(uow, ctx, inquiry_id)
     if item.status != "escalated":
-        raise InquiryError("bad_state", "只有已提交业委会且未结案的质疑可以回复",
-                           "only open escalated inquiries take committee replies")
+        raise InquiryConflict("committee_reply_bad_state")
     note_id = _note(rt, uow, item.company_id, ctx.actor, ctx.role, "inquiry_committee", text,
                     item.community_id)
     _event(rt, uow, item, ctx.actor, ctx.role, "committee_reply", note_id)
@@ -352,7 +357,7 @@ def local_time(value) -> str:
 def summary(item: Inquiry, *, for_role: str = "owner") -> dict:
     out = {"id": item.id, "number": item.number, "kind": item.kind,
            "kind_label": KINDS.get(item.kind, item.kind), "status": item.status,
-           "status_label": STATUS_ZH.get(item.status, item.status),
+           "status_label": label("iq_status", item.status),
            "filed": local_time(item.created_at), "due": item.due.isoformat(),
            "due_estimated": item.due_estimated, "overdue": item.overdue(),
            "audit_entry": item.audit_ref or None}
@@ -379,15 +384,14 @@ def _timeline(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, item: Inquiry, *
                                      subject=item.person_id,
                                      own=ctx.role == "owner").value
         if r.role == "owner":
-            by = "业主本人" if viewer != "owner" else "本人"
+            by = translate("owner_self" if viewer != "owner" else "ow_you")
         elif r.role == "system":
-            by = "系统"
+            by = translate("ow_system")
         else:
-            label = ROLES[r.role].label_zh if r.role in ROLES else r.role
-            by = f"{label}（{staff_reference(item.company_id, r.actor)}）"
+            by = f"{label('role', r.role)}（{staff_reference(item.company_id, r.actor)}）"
         out.append({"at": local_time(r.at), "kind": r.kind,
-                    "label": EVENT_ZH.get(r.kind, r.kind), "role": r.role, "by": by,
-                    "text": text})
+                    "label": translate(f"ow_ev_{r.kind}") if has(f"ow_ev_{r.kind}") else r.kind,
+                    "role": r.role, "by": by, "text": text})
     return out
 
 

@@ -13,8 +13,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from ownerguard.domain.fields import CATALOGUE
-from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES
-from ownerguard.domain.staff import ROLES
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.i18n import has, label, translate
 from ownerguard.store.tables import audit_log, residencies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.policy import AccessContext
@@ -22,14 +22,7 @@ from ownerguard.services.owners import consent
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.runtime import Runtime
 
-# How long each category is kept; the lifecycle work makes these configurable and enforces them.
-RETENTION_ZH = {
-    "identity": "居住期间及迁出后3年（法律另有规定的除外）",
-    "contact": "居住期间；迁出或撤回同意后删除",
-    "address": "居住期间及迁出后3年",
-    "vehicle": "登记车辆期间；注销后6个月",
-    "household": "居住期间",
-}
+# How long each category is kept, in words: the catalogue's ``ow_retention_<category>``.
 HOUSEHOLD_ROLES = ("owner", "co_owner")
 SEEN_ACTIONS = ("read", "reveal", "list", "contact", "export", "read_text", "collect", "shred",
                 "provide", "breach_notice", "correct", "correct_read", "restrict")
@@ -43,7 +36,7 @@ def _ctx(session: OwnerSession, company_id: str, client: str) -> AccessContext:
 def _who_can_see(rt: Runtime, field: str) -> list[str]:
     roles = {row["role"] for row in rt.policy.matrix()
              if row[field] != "hidden" and row["role"] not in ("owner", "operator")}
-    return [ROLES[r].label_zh if r in ROLES else r for r in sorted(roles)]
+    return [label("role", r) for r in sorted(roles)]
 
 
 def my_data(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, client: str = "") -> dict:
@@ -91,9 +84,10 @@ def _field_info(rt: Runtime) -> list[dict]:
         out.append({"field": f.name, "label": f.label_zh, "label_en": f.label_en,
                     "sensitivity": f.sensitivity.value,
                     "purposes": [{"purpose": p, "label": PURPOSES[p].label_zh,
-                                  "basis": BASIS_LABEL_ZH[PURPOSES[p].basis]}
+                                  "basis": translate(f"basis_{PURPOSES[p].basis.value}")}
                                  for p in f.purposes if p in PURPOSES],
-                    "retention": RETENTION_ZH.get(f.category.value, ""),
+                    "retention": translate(f"ow_retention_{f.category.value}")
+                    if has(f"ow_retention_{f.category.value}") else "",
                     "roles": _who_can_see(rt, f.name)})
     return out
 
@@ -101,8 +95,8 @@ def _field_info(rt: Runtime) -> list[dict]:
 def staff_reference(company_id: str, actor: str) -> str:
     """A stable pseudonym for a staff member: enough to question an access, not to find them."""
     if actor.startswith("owner:"):
-        return "本人"
-    return "员工" + hashlib.sha256(f"{company_id}|{actor}".encode()).hexdigest()[:8]
+        return translate("ow_you")
+    return translate("staff_ref", ref=hashlib.sha256(f"{company_id}|{actor}".encode()).hexdigest()[:8])
 
 
 def access_log(uow: UnitOfWork, session: OwnerSession, *, limit: int = 500) -> list[dict]:
@@ -112,8 +106,7 @@ def access_log(uow: UnitOfWork, session: OwnerSession, *, limit: int = 500) -> l
     rows = uow.conn.execute(select(audit_log).where(
         audit_log.c.subject.in_(ids), audit_log.c.action.in_(SEEN_ACTIONS))
         .order_by(audit_log.c.id.desc()).limit(limit)).all()
-    return [{"time": r.ts, "role": r.role, "role_label": ROLES[r.role].label_zh
-             if r.role in ROLES else r.role,
+    return [{"time": r.ts, "role": r.role, "role_label": label("role", r.role),
              "staff": staff_reference(r.company_id, r.actor), "action": r.action,
              "purpose": r.purpose, "purpose_label": PURPOSES[r.purpose].label_zh
              if r.purpose in PURPOSES else r.purpose,

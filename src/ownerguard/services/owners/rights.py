@@ -28,10 +28,9 @@ from ownerguard.domain import normalize
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days, is_working_day
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.model import new_id
-from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES
+from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.rights import (DOWNLOADABLE, EDITABLE, KINDS, ON_BEHALF, REFUSAL_REASONS,
                              kind_label, outcome_text)
-from ownerguard.domain.staff import ROLES
 from ownerguard.store.tables import (buildings, communities, companies, notes, persons, residencies,
                             rights_requests, rooms, units, vehicles, work_items)
 from ownerguard.store.uow import UnitOfWork
@@ -45,7 +44,8 @@ from ownerguard.services.staff_access import freetext
 from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.oversight.alerts import raise_alert
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label, label, translate
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.owners.portal import _ctx as owner_ctx
 from ownerguard.services.runtime import Runtime
@@ -57,17 +57,43 @@ LIVE_ITEMS = ("open", "assigned")
 SYSTEM_ACTOR = "system:rights"
 
 
-class RightsError(UserError):
+class RightsError(Problem):
+    """A refused rights request or decision (the API and the portal catch it), raised as one
+    of the kinds below."""
+
+
+class RightsInvalid(RightsError, Invalid):
     pass
 
 
-def _err(code: str, zh: str, en: str) -> RightsError:
-    return RightsError(code, zh, en)
+class RightsNotFound(RightsError, NotFound):
+    pass
+
+
+class RightsForbidden(RightsError, Forbidden):
+    pass
+
+
+class RightsConflict(RightsError, Conflict):
+    pass
+
+
+_BY_KIND = {c.kind: c for c in (RightsInvalid, RightsNotFound, RightsForbidden, RightsConflict)}
+
+
+def _passed_on(exc: Problem) -> RightsError:
+    """A helper's refusal (a correction, a note) as the rights request's own, same kind."""
+    return _BY_KIND.get(exc.kind, RightsConflict)(exc.code, **exc.params)
+
+
+def _basis(purpose) -> str:
+    """The legal basis of a purpose in words (the catalogue's ``basis_<basis>``)."""
+    return translate(f"basis_{purpose.basis.value}")
 
 
 def _not_found() -> RightsError:
     # One answer for "does not exist" and "not yours": an id must not confirm anything.
-    return _err("not_found", "没有这个请求或人员", "no such request or person")
+    return RightsNotFound("rights_request_not_found")
 
 
 @dataclass(frozen=True)
@@ -121,29 +147,23 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
          corrections: dict[str, str] | None = None, heir_claim: dict | None = None,
          working_days: int | None = None, client: str = "") -> RightsRequest:
     if kind not in KINDS:
-        raise _err("bad_kind", "请求类型应为：" + "、".join(k.label_zh for k in KINDS.values()),
-                   "kind must be one of " + ", ".join(KINDS))
+        raise RightsInvalid("rights_bad_kind")
     if on_behalf not in ON_BEHALF:
-        raise _err("bad_on_behalf", "代理身份应为本人、监护人或近亲属",
-                   "on_behalf must be self, guardian or heir")
+        raise RightsInvalid("bad_on_behalf")
     mine = {p: c for c, p in session.persons}
     if not mine:
-        raise _err("no_person", "未找到您的登记信息", "no record for this phone")
+        raise RightsNotFound("no_person")
     payload: dict = {}
     if on_behalf == "heir":
         if person_id:
-            raise _err("heir_names_in_words",
-                       "近亲属请求请填写逝者姓名、房屋和关系，由个人信息保护负责人核实",
-                       "an heir names the deceased in words; the DPO links the record")
+            raise RightsInvalid("heir_names_in_words")
         payload["heir"] = _heir_claim(heir_claim)
         pid, company_id = None, session.persons[0][0]
     elif heir_claim:
-        raise _err("heir_claim_unexpected", "只有近亲属请求需要填写逝者信息",
-                   "heir details only go with on_behalf=heir")
+        raise RightsInvalid("heir_claim_unexpected")
     elif on_behalf == "guardian":
         if not person_id:
-            raise _err("person_required", "请选择要代为申请的未成年家庭成员",
-                       "choose the minor household member")
+            raise RightsInvalid("person_required")
         pid, company_id = person_id, _guardian_of(uow, mine, person_id)
     else:
         pid = person_id or next(iter(mine))
@@ -153,8 +173,7 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
     if kind == "correction":
         payload["corrections"] = _validated(uow, pid, corrections)
     elif corrections:
-        raise _err("corrections_unexpected", "只有更正请求需要填写更正内容",
-                   "corrections only go with kind=correction")
+        raise RightsInvalid("corrections_unexpected")
 
     now = clock.now()
     deadline = add_working_days(clock.local_date(now),
@@ -166,7 +185,7 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
             note_id = freetext.write_note(rt, uow, company_id=company_id, author=session.actor,
                                           role="owner", kind="rights_request", text=text)
         except freetext.TextError as exc:
-            raise _err("bad_text", str(exc), str(exc)) from None
+            raise _passed_on(exc) from None
     rid = new_id()
     number = f"RQ-{clock.local(now):%Y%m%d}-{os.urandom(2).hex().upper()}"
     uow.conn.execute(insert(rights_requests).values(
@@ -190,16 +209,15 @@ def file(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, kind: str, text
 def _heir_claim(claim: dict | None) -> dict:
     claim = claim or {}
     out = {}
-    for key, zh in (("name", "逝者姓名"), ("room", "房屋"), ("relationship", "与逝者关系")):
+    for key in ("name", "room", "relationship"):
         value = str(claim.get(key) or "").strip()
         if not value or len(value) > 100:
-            raise _err("heir_claim_incomplete", f"请填写{zh}（100字以内）",
-                       f"heir.{key} is required (at most 100 characters)")
+            raise RightsInvalid("heir_claim_incomplete", item=Label("heir", key))
         out[key] = value
     try:
         out["name"] = normalize.normalize_name(out["name"])
     except normalize.InvalidValue as exc:
-        raise _err("heir_claim_incomplete", f"逝者姓名：{exc.message()}", "heir.name is invalid")
+        raise RightsInvalid("heir_name_invalid", reason=exc) from None
     return out
 
 
@@ -217,8 +235,7 @@ def _guardian_of(uow: UnitOfWork, mine: dict[str, str], target: str) -> str:
         raise _not_found()
     if not member.is_minor:
         # An adult household member files for themselves (their own phone signs them in).
-        raise _err("not_a_minor", "监护人只能代未成年家庭成员提出请求，成年人请本人提出",
-                   "a guardian acts only for a minor; adults file themselves")
+        raise RightsForbidden("not_a_minor")
     return member.company_id
 
 
@@ -226,28 +243,23 @@ def _validated(uow: UnitOfWork, pid: str | None, proposed: dict | None) -> dict[
     """Normalise each proposed value; an error names the field and what to fix, never the
     value (domain.normalize reasons carry none)."""
     if not proposed:
-        raise _err("corrections_required", "请填写要更正的项目和正确内容",
-                   "say which fields to correct and to what")
+        raise RightsInvalid("corrections_required")
     out: dict[str, str] = {}
     for field, raw in proposed.items():
         spec = CATALOGUE.get(field)
-        if field not in EDITABLE or spec is None:
-            label = spec.label_zh if spec else "该项"
-            raise _err("not_editable",
-                       f"{label}不能在线更正（可更正：" + "、".join(
-                           CATALOGUE[f].label_zh for f in EDITABLE) + "），请携带证件到物业服务中心办理",
-                       f"{field if spec else 'this field'} cannot be corrected online")
+        if spec is None:
+            raise RightsInvalid("unknown_field")
+        if field not in EDITABLE:
+            raise RightsInvalid("not_editable", field=Label("field", field))
         try:
             value = _normalise(EDITABLE[field], raw)
         except normalize.InvalidValue as exc:
-            raise _err("bad_value", f"{spec.label_zh}：{exc.message()}",
-                       f"{field}: invalid value") from None
+            raise RightsInvalid("bad_value", field=Label("field", field), reason=exc) from None
         out[field] = value
     if "plate" in out and pid is not None:
         cars = uow.conn.execute(select(vehicles.c.id).where(vehicles.c.person_id == pid)).all()
         if len(cars) != 1:
-            raise _err("plate_ambiguous", "登记车辆不是一辆，请到物业服务中心更正车牌",
-                       "not exactly one vehicle on record; correct it at the office")
+            raise RightsConflict("plate_ambiguous")
     return out
 
 
@@ -323,10 +335,10 @@ def copy_of(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str
     """The owner's data as a file built in memory (no plaintext on disk): JSON — machine
     readable, with a schema version, for portability (L12) — or xlsx (L11 copy)."""
     if fmt not in ("json", "xlsx"):
-        raise _err("bad_format", "格式应为 json 或 xlsx", "format must be json or xlsx")
+        raise RightsInvalid("copy_bad_format")
     r = _owner_row(uow, session, request_id)
     if r.kind not in DOWNLOADABLE or r.status != "done" or r.person_id is None:
-        raise _err("not_downloadable", "该请求没有可下载的副本", "nothing to download for this request")
+        raise RightsConflict("not_downloadable")
     doc = _document(rt, uow, owner_ctx(session, r.company_id, client), r)
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2).encode()
@@ -345,7 +357,7 @@ def _document(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r) -> dict:
                 "value": shown.value,
                 "purposes": [{"purpose": p, "label": PURPOSES[p].label_zh,
                               "legal_basis": PURPOSES[p].basis.value,
-                              "legal_basis_text": BASIS_LABEL_ZH[PURPOSES[p].basis]}
+                              "legal_basis_text": _basis(PURPOSES[p])}
                              for p in spec.purposes if p in PURPOSES]}
         if shown.outcome is Outcome.DENIED:
             item["withheld"] = shown.reason
@@ -428,21 +440,21 @@ def explanation(rt: Runtime) -> dict:
         for row in matrix:
             if row["purpose"] != code or row["role"] in ("owner",):
                 continue
-            label = ROLES[row["role"]].label_zh if row["role"] in ROLES else row["role"]
+            role = label("role", row["role"])
             for f in fields:
                 if row[f] != "hidden":
                     seen.setdefault(f, []).append(
-                        f"{label}（{'可申请明文' if row[f] == 'reveal' else '仅脱敏'}）")
+                        f"{role}（{'可申请明文' if row[f] == 'reveal' else '仅脱敏'}）")
         out.append({"purpose": code, "label": p.label_zh, "label_en": p.label_en,
-                    "legal_basis": p.basis.value, "legal_basis_text": BASIS_LABEL_ZH[p.basis],
+                    "legal_basis": p.basis.value, "legal_basis_text": _basis(p),
                     "usable": p.usable,
                     "fields": [{"field": f, "label": CATALOGUE[f].label_zh,
                                 "roles": seen.get(f, [])} for f in fields]})
         if not p.usable:
-            lines.append(f"{p.label_zh}：{BASIS_LABEL_ZH[p.basis]}。")
+            lines.append(f"{p.label_zh}：{_basis(p)}。")
             continue
         used = [f"{CATALOGUE[f].label_zh}（{'、'.join(seen[f])}）" for f in fields if f in seen]
-        lines.append(f"{p.label_zh}：依据为{BASIS_LABEL_ZH[p.basis]}；"
+        lines.append(f"{p.label_zh}：依据为{_basis(p)}；"
                      + ("使用" + "；".join(used) if used else "目前没有岗位可为此查看您的信息") + "。")
     general = ("所有信息按人加密存储；默认脱敏显示，查看明文须说明用途并单独记录；"
                "每一次查看都记入防篡改审计日志，您可在“访问记录”中查看。")
@@ -469,18 +481,15 @@ def _check_decider(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r) -> None:
     if ctx.role == "dpo":
         return
     if ctx.role != "manager":
-        raise _err("role_not_permitted", "只有个人信息保护负责人或项目经理可以处理权利请求",
-                   "only the DPO or the community manager decides rights requests")
+        raise RightsForbidden("rights_decision_not_permitted")
     if r.person_id is None:
-        raise _err("out_of_scope", "近亲属请求由个人信息保护负责人核实处理",
-                   "heir requests are handled by the DPO")
+        raise RightsForbidden("heir_request_dpo_only")
     homes = frozenset((h.community_id, h.building_id) for h in uow.conn.execute(
         select(residencies.c.community_id, rooms.c.building_id)
         .join(rooms, rooms.c.id == residencies.c.room_id)
         .where(residencies.c.person_id == r.person_id)))
     if ctx.covers(r.company_id, homes):
-        raise _err("out_of_scope", "该请求涉及的人员不在您负责的范围内",
-                   "the request's subject is outside your scope")
+        raise RightsForbidden("rights_out_of_scope")
 
 
 def pending(uow: UnitOfWork, company_id: str, communities: list[str] | None = None, *,
@@ -527,12 +536,10 @@ def verify_heir(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: st
     """L16: the DPO has checked the documents (death certificate, proof of kinship) and links
     the deceased's record. Requests to see the data are then answered at once."""
     if ctx.role != "dpo":
-        raise _err("role_not_permitted", "近亲属请求由个人信息保护负责人核实",
-                   "only the DPO verifies an heir")
+        raise RightsForbidden("heir_verification_not_permitted")
     r = _staff_row(uow, ctx, request_id)
     if r.on_behalf != "heir" or r.person_id is not None or r.status != "open":
-        raise _err("not_an_open_heir_request", "这不是待核实的近亲属请求",
-                   "not an heir request awaiting verification")
+        raise RightsConflict("not_an_open_heir_request")
     subject = uow.conn.execute(select(persons.c.company_id).where(
         persons.c.id == person_id)).first()
     if subject is None or subject.company_id != ctx.company_id:
@@ -554,23 +561,24 @@ def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
     r = _staff_row(uow, ctx, request_id)
     _check_decider(rt, uow, ctx, r)
     if r.status != "open":
-        raise _err("already_decided", "该请求已处理", "the request was already decided")
+        raise RightsConflict("already_decided")
     if not approve:
         if outcome_code not in REFUSAL_REASONS:
-            raise _err("refusal_code_required", "拒绝须选择理由：" + "、".join(REFUSAL_REASONS),
-                       "a refusal needs a code: " + ", ".join(REFUSAL_REASONS))
+            raise RightsInvalid("refusal_code_required", codes=", ".join(REFUSAL_REASONS))
         note = _reason_note(rt, uow, ctx, r, reason_text)
         _close(rt, uow, r, status="refused", outcome=outcome_code, actor=ctx.actor,
                role=ctx.role, reason_note_id=note, client=ctx.client)
         return _request(_row(uow, r.id))
     if r.person_id is None:
-        raise _err("heir_not_verified", "请先核实近亲属身份并关联逝者记录",
-                   "verify the heir and link the record first")
+        raise RightsConflict("heir_not_verified")
     pid, note, outcome = r.person_id, None, "fulfilled"
     if r.kind == "correction":
         payload = rt.gate.use_payload(uow, ctx, table="rights_requests", column="payload_ct",
                                       row_id=r.id, sealed=r.payload_ct, subject=pid)
-        corrections.apply(rt, uow, ctx, pid, payload["corrections"])
+        try:
+            corrections.apply(rt, uow, ctx, pid, payload["corrections"])
+        except corrections.CorrectionError as exc:
+            raise _passed_on(exc) from None
         outcome = "corrected"
     elif r.kind == "deletion":
         duties = retention_duties(uow, pid)
@@ -616,14 +624,13 @@ def retention_duties(uow: UnitOfWork, person_id: str) -> list[str]:
 
 def _reason_note(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, r, text: str) -> str:
     if not text or not text.strip():
-        raise _err("reason_required", "拒绝或未完全按请求办理时，必须填写书面理由（L17）",
-                   "a refusal needs a written reason (L17)")
+        raise RightsInvalid("refusal_reason_required")
     try:
         return freetext.write_note(rt, uow, company_id=r.company_id, author=ctx.actor,
                                    role=ctx.role, kind="rights_reason", text=text,
                                    community_id=None)
     except freetext.TextError as exc:
-        raise _err("bad_text", str(exc), str(exc)) from None
+        raise _passed_on(exc) from None
 
 
 def _restrict(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, pid: str, number: str) -> None:
@@ -633,10 +640,10 @@ def _restrict(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, pid: str, number
     if done.rowcount != 1:
         state = uow.conn.execute(select(persons.c.state).where(persons.c.id == pid)).first()
         if state is None:
-            raise PersonNotFound(f"no person with id {pid}")
+            raise PersonNotFound("person_not_found")
         if state.state == "restricted":
             return
-        raise _err("shredded", "该人员信息已销毁", "the data was already shredded")
+        raise RightsConflict("shredded")
     _audit(rt, uow, ctx.company_id, actor=ctx.actor, role=ctx.role, action="restrict",
            subject=pid, number=number, outcome="done", reason="restricted",
            purpose=ctx.purpose or "", client=ctx.client)
