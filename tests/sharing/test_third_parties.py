@@ -139,7 +139,7 @@ def test_a_manager_shares_only_within_scope(world):
         r = world.client.post("/api/v1/shares", headers=world.as_("manager"), json={
             "partner_id": pid, "purpose": "delivery", "fields": ["name", "rooms"],
             "community_id": community})
-        assert r.status_code == 403 and r.json()["detail"]["code"] == "out_of_scope"
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "share_out_of_scope"
 
 
 def test_only_the_dpo_runs_the_registry_and_four_eyes_approve(world):
@@ -151,10 +151,10 @@ def test_only_the_dpo_runs_the_registry_and_four_eyes_approve(world):
     sid = _request(world, pid, who="dpo").json()["id"]
     r = world.client.post(f"/api/v1/shares/{sid}/decision", headers=_dpo(world),
                           json={"approve": True})
-    assert r.status_code == 409 and r.json()["detail"]["code"] == "four_eyes"
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "share_four_eyes"
     r = world.client.post(f"/api/v1/shares/{sid}/decision", headers=world.as_("dpo2"),
                           json={"approve": False})
-    assert r.status_code == 422 and r.json()["detail"]["code"] == "reason_required"
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "rejection_reason_required"
 
 
 # -- separate consent, packages, provision records -------------------------------------------

@@ -286,7 +286,7 @@ def test_export_needs_another_dpo_and_is_traceable(world, tmp_path):
     assert r.status_code == 201, r.text
     export_id = r.json()["id"]
     assert world.client.get(f"/api/v1/exports/{export_id}/download",
-                            headers=steward).json()["detail"]["code"] == "not_approved"
+                            headers=steward).json()["detail"]["code"] == "export_not_approved"
     assert world.client.post(f"/api/v1/exports/{export_id}/approve",
                              headers=steward).status_code == 403
     r = world.client.post(f"/api/v1/exports/{export_id}/approve", headers=world.as_("dpo"))
@@ -309,7 +309,7 @@ def test_dpo_cannot_approve_own_export(world):
     assert r.status_code == 201
     export_id = r.json()["id"]
     r = world.client.post(f"/api/v1/exports/{export_id}/approve", headers=dpo)
-    assert r.status_code == 403 and r.json()["detail"]["code"] == "four_eyes"
+    assert r.status_code == 403 and r.json()["detail"]["code"] == "export_four_eyes"
     # A second DPO may approve it; an unknown export is 404.
     other = world.client.post(f"/api/v1/exports/{export_id}/approve", headers=world.as_("dpo2"))
     assert other.status_code == 200 and other.json()["approver"] == "dpo2"

@@ -13,7 +13,8 @@ the files to an outside translator needs no code change. Message ids are codes, 
 Placeholders are Python's ``%(name)s`` (gettext's python-format), so ``jinja2.ext.i18n``'s
 new-style ``_("key", n=3)`` and ``translate("key", lang, n=3)`` read the same entries. A
 parameter that is itself a code to show (a field name, a purpose) is passed as ``Label``; one
-that is a refusal (``errors.Problem``: why a value was refused) is shown by its own message.
+that is a refusal (``errors.Problem``: why a value was refused) is shown by its own message; a
+list or tuple of either is shown joined by the language's ``list_sep`` (、 or ", ").
 """
 
 from __future__ import annotations
@@ -84,13 +85,22 @@ def translate(msgid: str, lang: str | None = SOURCE, /, **params: object) -> str
     text = texts[lang].get(msgid) or texts[SOURCE].get(msgid)
     if text is None:
         return msgid
-    shown = {k: label(v.kind, v.code, lang) if isinstance(v, Label)
-             else v.message(lang) if callable(getattr(v, "message", None)) else v
-             for k, v in params.items()}
+    shown = {k: _shown(v, lang) for k, v in params.items()}
     try:
         return text % shown          # also turns the catalogue's "%%" into "%"
     except (KeyError, ValueError, TypeError):
         return text
+
+
+def _shown(value: object, lang: str) -> object:
+    """A parameter as it appears in the text: labels and refusals in ``lang``, lists joined."""
+    if isinstance(value, Label):
+        return label(value.kind, value.code, lang)
+    if callable(getattr(value, "message", None)):
+        return value.message(lang)
+    if isinstance(value, (list, tuple)):
+        return translate("list_sep", lang).join(str(_shown(v, lang)) for v in value)
+    return value
 
 
 def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:

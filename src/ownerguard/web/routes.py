@@ -885,8 +885,8 @@ def request_export(request: Request, purpose: str = Form(""), fields: list[str] 
                                    community_id=community_id, building_id=building_id or None)
         except exports.ExportError as exc:
             c.unit.rollback()
-            return _exports_page(c, status=403 if exc.code in ("role_not_permitted",
-                                                               "out_of_scope") else 422,
+            return _exports_page(c, status=403 if exc.code in ("export_not_permitted",
+                                                               "export_out_of_scope") else 422,
                                  error=exc.en if c.lang == "en" else exc.zh, form=form)
         c.unit.commit()
         return _redirect(request, f"{PREFIX}/exports", msg="export_requested", n=item.number)
@@ -903,7 +903,7 @@ def download_export(request: Request, export_id: str,
             path = exports.generate(c.rt, c.unit, c.who, export_id, client=c.client)
         except exports.ExportError as exc:
             c.unit.rollback()
-            return c.error(404 if exc.code == "not_found" else 403, exc.code,
+            return c.error(404 if exc.code == "export_not_found" else 403, exc.code,
                            exc.en if c.lang == "en" else exc.zh)
         c.unit.commit()
         return finish(request, FileResponse(path, media_type=XLSX,
@@ -1003,7 +1003,7 @@ def dpo_decide(request: Request, export_id: str, decision: str = Form(""),
             item = exports.decide(c.rt, c.unit, c.who, export_id, approve=decision == "approve")
         except exports.ExportError as exc:
             c.unit.rollback()
-            return _dpo_exports_page(c, status=404 if exc.code == "not_found" else 409,
+            return _dpo_exports_page(c, status=404 if exc.code == "export_not_found" else 409,
                                      error=exc.en if c.lang == "en" else exc.zh)
         c.unit.commit()
         return _redirect(request, f"{PREFIX}/dpo/exports", msg="export_decided",

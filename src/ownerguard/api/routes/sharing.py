@@ -39,7 +39,8 @@ def _export_out(e: exports_svc.Export) -> dict:
 
 
 def _fail(exc: exports_svc.ExportError):
-    status = 404 if exc.code == "not_found" else 409 if exc.code == "bad_state" else 403
+    status = 404 if exc.code == "export_not_found" else 409 if exc.code == "export_already_decided" \
+        else 403
     return error(status, exc.code, exc.zh, exc.en)
 
 

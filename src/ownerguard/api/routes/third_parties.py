@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from ownerguard.services.sharing import incidents as incidents_svc
 from ownerguard.services.sharing import partners as partners_svc
 from ownerguard.services.sharing import shares as shares_svc
-from ownerguard.errors import UserError
+from ownerguard.errors import HTTP_STATUS, Problem
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.api.deps import client_of, error, require_role, runtime, uow
@@ -21,20 +21,12 @@ from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 router = APIRouter(prefix="/api/v1", tags=["third parties"])
 DPO = require_role("dpo")
 DPO_OR_MANAGER = require_role("dpo", "manager")
-CONFLICT = {"bad_state", "four_eyes", "closed", "not_approved", "expired", "not_assessed",
-            "not_notified", "actions_open", "duplicate"}
-REFUSED = {"no_agreement", "agreement_expired", "purpose_not_in_agreement",
-           "fields_not_in_agreement", "no_assessment", "partner_suspended", "nobody_eligible"}
+# The refusals of the registry, shares and incidents; a share's four-eyes refusal is a 409.
+REFUSALS = (partners_svc.PartnerError, shares_svc.ShareError, incidents_svc.IncidentError)
 
 
-def _fail(exc: UserError):
-    status = 404 if exc.code == "not_found" else 403 if exc.code in (
-        "role_not_permitted", "not_requester", "bad_key", "out_of_scope") else 409 if exc.code in CONFLICT \
-        else 422
-    if exc.code in REFUSED:
-        status = 409
-    if exc.code == "bad_key":
-        status = 401
+def _fail(exc: Problem):
+    status = 409 if exc.code == "share_four_eyes" else HTTP_STATUS[exc.kind]
     return error(status, exc.code, exc.zh, exc.en)
 
 
@@ -72,7 +64,7 @@ def register_partner(body: PartnerIn, request: Request, who: StaffRecord = Depen
         p = partners_svc.register(runtime(request), unit, **_who(who), name=body.name,
                                   kind=body.kind, relationship=body.relationship,
                                   contact=body.contact)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _partner_out(p)
@@ -108,7 +100,7 @@ def add_agreement(partner_id: str, body: AgreementIn, request: Request,
     try:
         a = partners_svc.add_agreement(runtime(request), unit, **_who(who),
                                        partner_id=partner_id, **body.model_dump())
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"id": a.id, "expires_on": a.expires_on.isoformat()}
@@ -129,7 +121,7 @@ def assess(partner_id: str, body: AssessmentIn, request: Request,
     try:
         iid = partners_svc.assess(runtime(request), unit, **_who(who), partner_id=partner_id,
                                   **body.model_dump())
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"id": iid}
@@ -154,7 +146,7 @@ def request_share(body: ShareIn, request: Request, who: StaffRecord = Depends(DP
     try:
         s = shares_svc.request(runtime(request), unit, **_who(who), **body.model_dump(),
                                scope=None if who.role == "dpo" else who.scope)
-    except UserError as exc:
+    except REFUSALS as exc:
         unit.rollback()
         raise _fail(exc) from None
     unit.commit()
@@ -178,7 +170,7 @@ def decide(share_id: str, body: DecisionIn, request: Request, who: StaffRecord =
     try:
         s = shares_svc.decide(runtime(request), unit, **_who(who), share_id=share_id,
                               approve=body.approve, note=body.note)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _share_out(s)
@@ -192,7 +184,7 @@ def download(share_id: str, request: Request, format: str = "xlsx",
         name, data = shares_svc.download(runtime(request), unit, **_who(who),
                                          share_id=share_id, fmt=format,
                                          client=client_of(request))
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     media = "text/csv; charset=utf-8" if name.endswith(".csv") else \
@@ -206,7 +198,7 @@ def api_key(share_id: str, request: Request, who: StaffRecord = Depends(DPO),
             unit: UnitOfWork = Depends(uow)) -> dict:
     try:
         token = shares_svc.issue_api_key(runtime(request), unit, **_who(who), share_id=share_id)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"partner_key": token, "note": "仅显示一次；共享到期或撤销后失效"}
@@ -222,7 +214,7 @@ def revoke(share_id: str, body: TextIn, request: Request, who: StaffRecord = Dep
     try:
         s = shares_svc.revoke(runtime(request), unit, **_who(who), share_id=share_id,
                               reason=body.text)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _share_out(s)
@@ -234,7 +226,7 @@ def confirm_deletion(share_id: str, body: TextIn, request: Request,
     try:
         s = shares_svc.confirm_deletion(runtime(request), unit, **_who(who), share_id=share_id,
                                         note=body.text)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _share_out(s)
@@ -247,7 +239,7 @@ def partner_package(request: Request, unit: UnitOfWork = Depends(uow)) -> dict:
         share = shares_svc.by_api_key(unit, request.headers.get("x-partner-key", ""))
         columns, rows = shares_svc.package(runtime(request), unit, share, via="api",
                                            client=client_of(request))
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"share": share.number, "notice": shares_svc.banner(unit, share),
@@ -312,7 +304,7 @@ def open_incident(body: IncidentIn, request: Request, who: StaffRecord = Depends
                   unit: UnitOfWork = Depends(uow)) -> dict:
     try:
         i = incidents_svc.open_incident(runtime(request), unit, **_who(who), **body.model_dump())
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _incident_out(i)
@@ -338,7 +330,7 @@ def assess_incident(incident_id: str, body: AssessIn, request: Request,
     try:
         i = incidents_svc.assess(runtime(request), unit, **_who(who), incident_id=incident_id,
                                  **body.model_dump())
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _incident_out(i)
@@ -350,7 +342,7 @@ def notify(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
     try:
         out = incidents_svc.notify_owners(runtime(request), unit, **_who(who),
                                           incident_id=incident_id, client=client_of(request))
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return out
@@ -362,7 +354,7 @@ def report(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
     try:
         name, pdf = incidents_svc.regulator_report(runtime(request), unit, **_who(who),
                                                    incident_id=incident_id)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return Response(pdf, media_type="application/pdf", headers={
@@ -375,7 +367,7 @@ def add_action(incident_id: str, body: TextIn, request: Request,
     try:
         aid = incidents_svc.add_action(runtime(request), unit, **_who(who),
                                        incident_id=incident_id, text=body.text)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"id": aid}
@@ -387,7 +379,7 @@ def action_done(incident_id: str, action_id: str, request: Request,
     try:
         incidents_svc.complete_action(runtime(request), unit, **_who(who),
                                       incident_id=incident_id, action_id=action_id)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return {"done": True}
@@ -399,7 +391,7 @@ def close(incident_id: str, body: TextIn, request: Request, who: StaffRecord = D
     try:
         i = incidents_svc.close(runtime(request), unit, **_who(who), incident_id=incident_id,
                                 summary=body.text)
-    except UserError as exc:
+    except REFUSALS as exc:
         raise _fail(exc) from None
     unit.commit()
     return _incident_out(i)

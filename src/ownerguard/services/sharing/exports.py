@@ -27,11 +27,29 @@ from ownerguard.services.staff_access import access
 from ownerguard import clock
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.adapters.export_sheet import ExportMeta, match_tags, new_export_id, read_watermark, write_export
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
 
 
-class ExportError(UserError):
+class ExportError(Problem):
+    """A refused export step (the API and the console catch it), raised as one of the kinds
+    below."""
+
+
+class ExportInvalid(ExportError, Invalid):
+    pass
+
+
+class ExportNotFound(ExportError, NotFound):
+    pass
+
+
+class ExportForbidden(ExportError, Forbidden):
+    pass
+
+
+class ExportConflict(ExportError, Conflict):
     pass
 
 
@@ -57,19 +75,16 @@ def _row(r) -> Export:
 def request(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *, purpose: str,
             fields: list[str], community_id: str, building_id: str | None = None) -> Export:
     if who.role == "sysadmin":
-        raise ExportError("role_not_permitted", "系统管理员不能导出个人信息",
-                          "a system administrator cannot export personal data")
+        raise ExportForbidden("export_not_permitted")
     if purpose not in PURPOSES or not fields or any(f not in CATALOGUE for f in fields):
-        raise ExportError("bad_request", "用途或字段无效", "unknown purpose or field")
+        raise ExportInvalid("bad_request")
     ctx = access.staff_context(rt, uow, who, purpose=purpose)
     denied = [f for f in fields if rt.policy.decide(ctx, f).outcome is Outcome.DENIED]
     if denied:
-        raise ExportError("field_not_permitted",
-                          f"您的角色不能为此用途导出：{'、'.join(CATALOGUE[f].label_zh for f in denied)}",
-                          f"your role may not export for this purpose: {', '.join(denied)}")
+        raise ExportForbidden("field_not_permitted", fields=[Label("field", f) for f in denied])
     if ctx.scope is not None and (community_id, None) not in ctx.scope and \
             (community_id, building_id) not in ctx.scope:
-        raise ExportError("out_of_scope", "所选范围超出您的职责范围", "selection out of your scope")
+        raise ExportForbidden("export_out_of_scope")
     number = new_export_id(clock.local_now())
     eid = new_id()
     secret = os.urandom(32)
@@ -88,7 +103,7 @@ def get(uow: UnitOfWork, company_id: str, export_id: str) -> Export:
     r = uow.conn.execute(select(exports).where(exports.c.id == export_id,
                                                exports.c.company_id == company_id)).first()
     if r is None:
-        raise ExportError("not_found", "没有这个导出申请", "no such export")
+        raise ExportNotFound("export_not_found")
     return _row(r)
 
 
@@ -103,14 +118,12 @@ def list_exports(uow: UnitOfWork, company_id: str, *, requester: str | None = No
 def decide(rt: Runtime, uow: UnitOfWork, dpo: staff_svc.StaffRecord, export_id: str, *,
            approve: bool) -> Export:
     if dpo.role != "dpo":
-        raise ExportError("role_not_permitted", "只有个人信息保护负责人可以审批导出",
-                          "only the DPO approves exports")
+        raise ExportForbidden("export_approval_not_permitted")
     item = get(uow, dpo.company_id, export_id)
     if item.requester == dpo.username:
-        raise ExportError("four_eyes", "不能审批自己提出的导出申请",
-                          "the requester cannot approve their own export")
+        raise ExportForbidden("export_four_eyes")
     if item.status != "requested":
-        raise ExportError("bad_state", "该申请已处理", "already decided")
+        raise ExportConflict("export_already_decided")
     status = "approved" if approve else "rejected"
     uow.conn.execute(update(exports).where(exports.c.id == export_id).values(
         status=status, approver=dpo.username, decided_at=clock.now()))
@@ -129,9 +142,9 @@ def generate(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, export_id
     """Write the approved export (once) and return its path; only the requester may."""
     item = get(uow, who.company_id, export_id)
     if item.requester != who.username:
-        raise ExportError("not_requester", "只有申请人可以下载", "only the requester downloads")
+        raise ExportForbidden("export_not_requester")
     if item.status not in ("approved", "done"):
-        raise ExportError("not_approved", "导出申请尚未获批", "export not approved")
+        raise ExportConflict("export_not_approved")
     path = export_dir(rt) / f"{item.number}.xlsx"
     if item.status == "done":
         _audit(rt, uow, who, "export_download", item.number, "again")

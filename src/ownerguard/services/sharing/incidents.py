@@ -29,18 +29,36 @@ from ownerguard.vault.policy import AccessContext
 from ownerguard import clock
 from ownerguard.services.staff_access import freetext
 from ownerguard.services.sharing import shares as shares_svc
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label, translate
 from ownerguard.services.runtime import Runtime
 
-SOURCES = {"attribution": "泄露溯源", "anomaly": "异常告警", "report": "举报/报告"}
-# The PIPL 57 items a notice must state, in order.
-ITEMS = (("data", "泄露、篡改或丢失的个人信息种类"), ("cause", "原因"), ("harm", "可能造成的危害"),
-         ("measures", "已采取的补救措施"), ("advice", "个人可以采取的减轻危害的措施"),
-         ("contact", "个人信息处理者的联系方式"))
+# Sources and the PIPL 57 items a notice must state (in order), with their labels in the
+# source language: the catalogue's ``incident_source.<source>`` and ``pipl57.<item>``.
+SOURCES = {s: translate(f"incident_source.{s}") for s in ("attribution", "anomaly", "report")}
+ITEMS = tuple((k, translate(f"pipl57.{k}"))
+              for k in ("data", "cause", "harm", "measures", "advice", "contact"))
 DEFAULT_FIELDS = ("name", "phone", "rooms")
 
 
-class IncidentError(UserError):
+class IncidentError(Problem):
+    """A refused incident step (the third-party API catches it), raised as one of the kinds
+    below."""
+
+
+class IncidentInvalid(IncidentError, Invalid):
+    pass
+
+
+class IncidentNotFound(IncidentError, NotFound):
+    pass
+
+
+class IncidentForbidden(IncidentError, Forbidden):
+    pass
+
+
+class IncidentConflict(IncidentError, Conflict):
     pass
 
 
@@ -70,8 +88,7 @@ def _row(r) -> Incident:
 
 def _require_dpo(role: str) -> None:
     if role != "dpo":
-        raise IncidentError("role_not_permitted", "只有个人信息保护负责人可以处理安全事件",
-                            "only the DPO handles incidents")
+        raise IncidentForbidden("incident_not_permitted")
 
 
 def get(uow: UnitOfWork, company_id: str, key: str) -> Incident:
@@ -79,7 +96,7 @@ def get(uow: UnitOfWork, company_id: str, key: str) -> Incident:
     row = uow.conn.execute(select(incidents).where(
         col == key, incidents.c.company_id == company_id)).first()
     if row is None:
-        raise IncidentError("not_found", "没有这个安全事件", "no such incident")
+        raise IncidentNotFound("incident_not_found")
     return _row(row)
 
 
@@ -91,8 +108,7 @@ def open_incident(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
     package with the package's fields; the subject of an alert; or the persons reported."""
     _require_dpo(role)
     if source not in SOURCES:
-        raise IncidentError("bad_source", f"来源应为：{'、'.join(SOURCES.values())}",
-                            f"source must be one of {', '.join(SOURCES)}")
+        raise IncidentInvalid("bad_source")
     ref = ""
     affected: list[str] = list(person_ids or [])
     what = list(fields or [])
@@ -107,7 +123,7 @@ def open_incident(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
         row = uow.conn.execute(select(alerts).where(alerts.c.id == alert_id,
                                                     alerts.c.company_id == company_id)).first()
         if row is None:
-            raise IncidentError("not_found", "没有这条告警", "no such alert")
+            raise IncidentNotFound("alert_not_found")
         ref = ref or f"alert:{row.kind}"
         if row.subject:
             affected.append(row.subject)
@@ -150,10 +166,10 @@ def assess(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     item = get(uow, company_id, incident_id)
     given = {"cause": cause, "harm": harm, "measures": measures, "advice": advice,
              "contact": contact}
-    missing = [label for key, label in ITEMS if key != "data" and not (given[key] or "").strip()]
+    missing = [Label("pipl57", key) for key, _ in ITEMS
+               if key != "data" and not (given[key] or "").strip()]
     if missing:
-        raise IncidentError("incomplete", f"通知须写明：{'、'.join(missing)}（个保法第57条）",
-                            "a breach notice states every PIPL 57 item")
+        raise IncidentInvalid("notice_incomplete", items=missing)
     description = _statement(rt, uow, item).get("description", "")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="incident", text=json.dumps(
@@ -191,8 +207,7 @@ def notify_owners(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
     item = get(uow, company_id, incident_id)
     statement = _statement(rt, uow, item)
     if not all((statement.get(k) or "").strip() for k, _ in ITEMS if k != "data"):
-        raise IncidentError("not_assessed", "请先填写通知内容（原因、危害、措施、建议、联系方式）",
-                            "state the PIPL 57 items first")
+        raise IncidentConflict("not_assessed")
     pending = [r.person_id for r in uow.conn.execute(select(incident_persons.c.person_id).where(
         incident_persons.c.incident_id == item.id, incident_persons.c.notified_at.is_(None)))]
     ctx = AccessContext(actor=actor, role="dpo", company_id=company_id,
@@ -283,7 +298,7 @@ def add_action(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, rol
     _require_dpo(role)
     item = get(uow, company_id, incident_id)
     if item.status == "closed":
-        raise IncidentError("closed", "事件已关闭", "the incident is closed")
+        raise IncidentConflict("incident_closed")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="incident_action", text=text)
     aid = new_id()
@@ -303,7 +318,7 @@ def complete_action(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str
         incident_actions.c.id == action_id, incident_actions.c.incident_id == item.id,
         incident_actions.c.done_at.is_(None)).values(done_at=clock.now())).rowcount
     if not done:
-        raise IncidentError("not_found", "没有这项未完成的整改措施", "no such open action")
+        raise IncidentNotFound("action_not_found")
     rt.audit.record(uow.conn, company_id, actor=actor, role=role,
                     action="incident_action", reason=item.number, outcome="done")
 
@@ -328,14 +343,13 @@ def close(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: st
     _require_dpo(role)
     item = get(uow, company_id, incident_id)
     if item.status == "closed":
-        raise IncidentError("closed", "事件已关闭", "the incident is closed")
+        raise IncidentConflict("incident_closed")
     if item.affected_persons and item.owners_notified_at is None:
-        raise IncidentError("not_notified", "受影响的业主尚未通知，不能关闭（L21）",
-                            "notify the affected owners before closing (L21)")
+        raise IncidentConflict("not_notified")
     if any(not a["done"] for a in actions(rt, uow, company_id, item.id)):
-        raise IncidentError("actions_open", "还有未完成的整改措施", "remediation steps are still open")
+        raise IncidentConflict("actions_open")
     if not summary.strip():
-        raise IncidentError("reason_required", "关闭须写明总结", "closing needs a summary")
+        raise IncidentInvalid("closing_summary_required")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="incident_summary", text=summary)
     uow.conn.execute(update(incidents).where(incidents.c.id == item.id).values(

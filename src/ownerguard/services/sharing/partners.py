@@ -29,19 +29,39 @@ from ownerguard.vault.secrets import open_secret, seal_secret
 from ownerguard.services.oversight import alerts
 from ownerguard import clock
 from ownerguard.services.staff_access import freetext
-from ownerguard.errors import UserError
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label, translate
 from ownerguard.services.runtime import Runtime
 
-KINDS = {"courier": "快递/驿站", "decoration": "装修公司", "insurer": "保险公司",
-         "agency": "房产中介", "iot_vendor": "门禁/智能设备厂商", "saas_processor": "软件服务商（受托处理）",
-         "government": "政府部门", "other": "其他"}
-RELATIONSHIPS = {"entrusted": "委托处理（L19）", "provision": "对外提供（L5，须单独同意）"}
+# Kinds and relationships with their labels in the source language (the catalogue's
+# ``partner_kind.<kind>`` and ``partner_relationship.<relationship>``).
+KINDS = {k: translate(f"partner_kind.{k}") for k in (
+    "courier", "decoration", "insurer", "agency", "iot_vendor", "saas_processor", "government",
+    "other")}
+RELATIONSHIPS = {r: translate(f"partner_relationship.{r}") for r in ("entrusted", "provision")}
 ASSESSMENT_KEEP_YEARS = 3          # L20: PIPIA records kept at least three years
 EXPIRY_WARNING = timedelta(days=30)
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
-class PartnerError(UserError):
+class PartnerError(Problem):
+    """A refused step of the partner registry (the third-party API catches it), raised as
+    one of the kinds below."""
+
+
+class PartnerInvalid(PartnerError, Invalid):
+    pass
+
+
+class PartnerNotFound(PartnerError, NotFound):
+    pass
+
+
+class PartnerForbidden(PartnerError, Forbidden):
+    pass
+
+
+class PartnerConflict(PartnerError, Conflict):
     pass
 
 
@@ -95,8 +115,7 @@ def _years_after(day: date, years: int) -> date:
 
 def _require_dpo(role: str) -> None:
     if role != "dpo":
-        raise PartnerError("role_not_permitted", "只有个人信息保护负责人可以管理合作方、协议和影响评估",
-                           "only the DPO manages partners, agreements and assessments")
+        raise PartnerForbidden("partner_registry_not_permitted")
 
 
 def register(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: str,
@@ -104,16 +123,14 @@ def register(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role:
     _require_dpo(role)
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise PartnerError("bad_name", "请填写合作方名称（200字以内）", "give the partner's name")
+        raise PartnerInvalid("bad_name")
     if kind not in KINDS:
-        raise PartnerError("bad_kind", f"类型应为：{'、'.join(KINDS.values())}",
-                           f"kind must be one of {', '.join(KINDS)}")
+        raise PartnerInvalid("partner_bad_kind")
     if relationship not in RELATIONSHIPS:
-        raise PartnerError("bad_relationship", "关系应为“委托处理”(entrusted) 或“对外提供”(provision)",
-                           "relationship must be entrusted or provision")
+        raise PartnerInvalid("bad_relationship")
     if uow.conn.execute(select(partners.c.id).where(partners.c.company_id == company_id,
                                                     partners.c.name == name)).first():
-        raise PartnerError("duplicate", "已有同名合作方", "a partner with that name exists")
+        raise PartnerConflict("duplicate")
     pid = new_id()
     contact_ct = seal_secret(rt.keys, uow.conn, company_id, "partners", "contact_ct", pid,
                              json.dumps(contact, ensure_ascii=False)) if contact else None
@@ -136,7 +153,7 @@ def get(uow: UnitOfWork, company_id: str, partner_id: str) -> Partner:
     row = uow.conn.execute(select(partners).where(partners.c.id == partner_id,
                                                   partners.c.company_id == company_id)).first()
     if row is None:
-        raise PartnerError("not_found", "没有这个合作方", "no such partner")
+        raise PartnerNotFound("partner_not_found")
     return _partner(row)
 
 
@@ -156,26 +173,21 @@ def add_agreement(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
     partner = get(uow, company_id, partner_id)
     bad = [p for p in purposes if p not in PURPOSES]
     if not purposes or bad:
-        raise PartnerError("bad_purpose", f"未知用途：{'、'.join(bad) or '（空）'}",
-                           f"unknown purposes: {', '.join(bad) or '(none)'}")
+        raise PartnerInvalid("bad_purpose", purposes=bad or ["—"])
     unusable = [p for p in purposes if PURPOSES[p].basis is LegalBasis.NONE]
     if unusable:
-        raise PartnerError("no_legal_basis", f"用途“{PURPOSES[unusable[0]].label_zh}”没有合法性基础（L1）",
-                           "purpose has no legal basis (L1)")
+        raise PartnerInvalid("no_legal_basis", purpose=Label("purpose", unusable[0]))
     bad = [f for f in fields if f not in CATALOGUE]
     if not fields or bad:
-        raise PartnerError("bad_field", f"未知字段：{'、'.join(bad) or '（空）'}",
-                           f"unknown fields: {', '.join(bad) or '(none)'}")
+        raise PartnerInvalid("bad_field", fields=bad or ["—"])
     if not 1 <= retention_days <= 3650:
-        raise PartnerError("bad_retention", "保存期限应为1至3650天", "retention 1–3650 days")
+        raise PartnerInvalid("bad_retention", max=3650)
     if expires_on <= signed_on:
-        raise PartnerError("bad_dates", "到期日应晚于签订日", "expiry must be after signing")
+        raise PartnerInvalid("bad_dates")
     if not SHA256_RE.fullmatch(document_sha256 or ""):
-        raise PartnerError("bad_hash", "请提供协议文件的SHA-256（64位十六进制）",
-                           "give the SHA-256 of the signed document (64 hex digits)")
+        raise PartnerInvalid("bad_hash")
     if not (deletion_duty or "").strip():
-        raise PartnerError("bad_duty", "请写明到期后的返还/删除义务（L19）",
-                           "state the return/deletion duty at the end (L19)")
+        raise PartnerInvalid("bad_duty")
     aid = new_id()
     uow.conn.execute(insert(agreements).values(
         id=aid, company_id=company_id, partner_id=partner.id, purposes=",".join(purposes),
@@ -210,12 +222,12 @@ def assess(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     _require_dpo(role)
     partner = get(uow, company_id, partner_id)
     if purpose not in PURPOSES:
-        raise PartnerError("bad_purpose", "未知用途", "unknown purpose")
-    missing = [label for label, text in (("必要性", necessity), ("风险", risks),
-                                         ("保护措施", safeguards)) if not (text or "").strip()]
+        raise PartnerInvalid("bad_purpose", purposes=[purpose or "—"])
+    missing = [Label("pia", key) for key, text in (("necessity", necessity), ("risks", risks),
+                                                   ("safeguards", safeguards))
+               if not (text or "").strip()]
     if missing:
-        raise PartnerError("incomplete", f"影响评估须写明：{'、'.join(missing)}",
-                           "an assessment states necessity, risks and safeguards")
+        raise PartnerInvalid("assessment_incomplete", items=missing)
     text = f"必要性：{necessity.strip()}\n风险：{risks.strip()}\n保护措施：{safeguards.strip()}"
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="impact_assessment", text=text)

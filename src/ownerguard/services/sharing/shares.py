@@ -45,7 +45,9 @@ from ownerguard import clock
 from ownerguard.services.owners import consent
 from ownerguard.services.staff_access import freetext
 from ownerguard.services.sharing import partners as partners_svc
-from ownerguard.errors import UserError
+from ownerguard.errors import (Conflict, Forbidden, Invalid, NotFound, Problem,
+                              Unauthenticated)
+from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
 
 REQUESTER_ROLES = ("manager", "dpo")
@@ -55,7 +57,28 @@ ALIAS_POOL = (17100000000, 17199999999)
 PHONE = "phone"
 
 
-class ShareError(UserError):
+class ShareError(Problem):
+    """A refused share step (the third-party API catches it), raised as one of the kinds
+    below."""
+
+
+class ShareInvalid(ShareError, Invalid):
+    pass
+
+
+class ShareNotFound(ShareError, NotFound):
+    pass
+
+
+class ShareForbidden(ShareError, Forbidden):
+    pass
+
+
+class ShareConflict(ShareError, Conflict):
+    pass
+
+
+class ShareUnauthenticated(ShareError, Unauthenticated):
     pass
 
 
@@ -98,7 +121,7 @@ def get(uow: UnitOfWork, company_id: str, key: str) -> Share:
     row = uow.conn.execute(select(shares).where(col == key,
                                                 shares.c.company_id == company_id)).first()
     if row is None:
-        raise ShareError("not_found", "没有这个共享申请", "no such share")
+        raise ShareNotFound("share_not_found")
     return _share(row)
 
 
@@ -116,18 +139,16 @@ def request(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: 
     """``scope`` is the requester's (community, building) pairs; ``None`` means the whole
     company (the DPO). A manager shares only a community they are responsible for."""
     if role not in REQUESTER_ROLES:
-        raise ShareError("role_not_permitted", "只有项目经理或个人信息保护负责人可以申请对外共享",
-                         "only a manager or the DPO requests a share")
+        raise ShareForbidden("share_request_not_permitted")
     if scope is not None and (community_id is None
                               or community_id not in {c for c, _ in scope}):
-        raise ShareError("out_of_scope", "只能为您负责的小区申请共享，请指明小区",
-                         "name a community within your scope")
+        raise ShareForbidden("share_out_of_scope")
     partner = partners_svc.get(uow, company_id, partner_id)
     fields = list(dict.fromkeys(fields))
     clear_fields = list(dict.fromkeys(clear_fields))
     agreement = _check(rt, uow, partner, purpose, fields, clear_fields)
     if not 1 <= days <= 365:
-        raise ShareError("bad_days", "有效期应为1至365天", "validity 1–365 days")
+        raise ShareInvalid("bad_days", max=365)
     now = clock.now()
     end_of_agreement = datetime.combine(agreement.expires_on, time(23, 59, 59),
                                         tzinfo=clock.LOCAL)
@@ -149,48 +170,37 @@ def _check(rt: Runtime, uow: UnitOfWork, partner, purpose: str, fields: list[str
            clear_fields: list[str]):
     """Every reason a share may not happen, in the words a DPO can act on."""
     if partner.status != "active":
-        raise ShareError("partner_suspended", "该合作方已暂停合作", "partner is suspended")
+        raise ShareConflict("partner_suspended")
     spec = PURPOSES.get(purpose)
     if spec is None:
-        raise ShareError("bad_purpose", "未知用途", "unknown purpose")
+        raise ShareInvalid("bad_purpose", purposes=[purpose or "—"])
     if spec.basis is LegalBasis.NONE:
-        raise ShareError("no_legal_basis", f"用途“{spec.label_zh}”没有合法性基础，禁止对外提供（L1、L24）",
-                         "purpose has no legal basis (L1, L24)")
+        raise ShareInvalid("no_legal_basis", purpose=Label("purpose", purpose))
     unknown = [f for f in fields if f not in CATALOGUE]
     if not fields or unknown:
-        raise ShareError("bad_field", f"未知字段：{'、'.join(unknown) or '（空）'}",
-                         "unknown or no fields")
+        raise ShareInvalid("bad_field", fields=unknown or ["—"])
     needless = [f for f in fields if purpose not in CATALOGUE[f].purposes
                 or (f != PHONE and rt.policy.level("partner", purpose, f) is Level.HIDDEN)]
     if needless:
-        names = "、".join(CATALOGUE[f].label_zh for f in needless)
-        raise ShareError("field_not_needed", f"“{spec.label_zh}”不需要：{names}（最小必要，L2）",
-                         "fields not needed for the purpose (L2)")
+        raise ShareInvalid("field_not_needed", purpose=Label("purpose", purpose),
+                           fields=[Label("field", f) for f in needless])
     not_clear = [f for f in clear_fields if f not in fields or f == PHONE
                  or rt.policy.level("partner", purpose, f) is not Level.REVEAL]
     if not_clear:
-        names = "、".join(CATALOGUE[f].label_zh if f in CATALOGUE else f for f in not_clear)
-        raise ShareError("clear_not_permitted", f"以下字段只能脱敏提供：{names}（电话一律以隐私号代替）",
-                         "those fields can only go masked")
+        raise ShareInvalid("clear_not_permitted", fields=[Label("field", f) for f in not_clear])
     agreements = partners_svc.agreements_of(uow, partner.id)
     if not agreements:
-        raise ShareError("no_agreement", "与该合作方没有签订协议，不能共享（L19、L5）",
-                         "no agreement with this partner")
+        raise ShareConflict("no_agreement")
     agreement = partners_svc.live_agreement(uow, partner.id, purpose)
     if agreement is None:
         if any(purpose in a.purposes for a in agreements):
-            raise ShareError("agreement_expired", "与该合作方的协议已到期或尚未生效，请先续签",
-                             "the agreement has expired or is not yet in force")
-        raise ShareError("purpose_not_in_agreement", f"协议未约定用途“{spec.label_zh}”",
-                         "the agreement does not cover this purpose")
+            raise ShareConflict("agreement_expired")
+        raise ShareConflict("purpose_not_in_agreement", purpose=Label("purpose", purpose))
     outside = [f for f in fields if f not in agreement.fields]
     if outside:
-        raise ShareError("fields_not_in_agreement",
-                         f"协议未约定的字段：{'、'.join(CATALOGUE[f].label_zh for f in outside)}",
-                         "fields outside the agreement")
+        raise ShareConflict("fields_not_in_agreement", fields=[Label("field", f) for f in outside])
     if partners_svc.covering_assessment(uow, partner.id, purpose, tuple(fields)) is None:
-        raise ShareError("no_assessment", "首次共享前须完成个人信息保护影响评估并结论为可接受（L20）",
-                         "an acceptable impact assessment covering these fields is required (L20)")
+        raise ShareConflict("no_assessment")
     return agreement
 
 
@@ -199,16 +209,14 @@ def decide(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     """A DPO who is not the requester approves (fixing the members, aliases and canaries) or
     rejects (with a written reason)."""
     if role != "dpo":
-        raise ShareError("role_not_permitted", "只有个人信息保护负责人可以审批对外共享",
-                         "only the DPO approves shares")
+        raise ShareForbidden("share_approval_not_permitted")
     share = get(uow, company_id, share_id)
     if share.requested_by == actor:
-        raise ShareError("four_eyes", "不能审批自己提出的共享申请",
-                         "the requester cannot approve their own share")
+        raise ShareForbidden("share_four_eyes")
     if share.status != "requested":
-        raise ShareError("bad_state", "该申请已处理", "already decided")
+        raise ShareConflict("share_already_decided")
     if not approve and not note.strip():
-        raise ShareError("reason_required", "驳回须写明理由", "a rejection needs a reason")
+        raise ShareInvalid("rejection_reason_required")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="share_decision", text=note) if note.strip() else None
     now = clock.now()
@@ -223,8 +231,7 @@ def decide(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
     _check(rt, uow, partner, share.purpose, list(share.fields), list(share.clear_fields))
     members = eligible(uow, share, partner.relationship)
     if not members:
-        raise ShareError("nobody_eligible", "没有符合条件的人员（须有对该接收方的单独同意或合同依据）",
-                         "no person is eligible (separate consent or contract basis)")
+        raise ShareConflict("nobody_eligible")
     seed = secrets.token_bytes(32)
     n_canaries = min(10, 2 + len(members) // 200)
     _fix_members(rt, uow, share, members, seed, n_canaries)
@@ -334,9 +341,9 @@ def package(rt: Runtime, uow: UnitOfWork, share: Share, *, via: str, client: str
     from ownerguard.services.sharing.tracing import variants
 
     if share.status != "approved":
-        raise ShareError("not_approved", "共享申请尚未获批或已撤销", "share is not approved")
+        raise ShareConflict("share_not_approved")
     if not share.live:
-        raise ShareError("expired", "共享已到期", "the share has expired")
+        raise ShareConflict("expired")
     partner = partners_svc.get(uow, share.company_id, share.partner_id)
     members = uow.conn.execute(select(share_members).where(
         share_members.c.share_id == share.id)).all()
@@ -397,10 +404,9 @@ def download(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role:
     """The package as a file, built in memory for the requester or the DPO to hand over."""
     share = get(uow, company_id, share_id)
     if actor != share.requested_by and role != "dpo":
-        raise ShareError("not_requester", "只有申请人或个人信息保护负责人可以下载",
-                         "only the requester or the DPO downloads")
+        raise ShareForbidden("share_not_requester")
     if fmt not in ("xlsx", "csv"):
-        raise ShareError("bad_format", "格式应为 xlsx 或 csv", "format is xlsx or csv")
+        raise ShareInvalid("share_bad_format")
     columns, rows = package(rt, uow, share, via=f"download:{actor}"[:20], client=client)
     head = banner(uow, share)
     if fmt == "csv":
@@ -431,11 +437,10 @@ def issue_api_key(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
                   share_id: str) -> str:
     """A key for the partner to fetch this one package until it expires; shown once."""
     if role != "dpo":
-        raise ShareError("role_not_permitted", "只有个人信息保护负责人可以发放接口密钥",
-                         "only the DPO issues partner keys")
+        raise ShareForbidden("partner_key_not_permitted")
     share = get(uow, company_id, share_id)
     if not share.live:
-        raise ShareError("not_approved", "共享未获批、已撤销或已到期", "share is not live")
+        raise ShareConflict("share_not_live")
     token = "ogp_" + secrets.token_urlsafe(32)
     uow.conn.execute(update(shares).where(shares.c.id == share.id).values(
         api_key_hash=hashlib.sha256(token.encode()).hexdigest()))
@@ -449,7 +454,7 @@ def by_api_key(uow: UnitOfWork, token: str) -> Share:
         shares.c.api_key_hash == hashlib.sha256((token or "").encode()).hexdigest())).first() \
         if token else None
     if row is None:
-        raise ShareError("bad_key", "接口密钥无效或已撤销", "invalid or revoked key")
+        raise ShareUnauthenticated("bad_key")
     return _share(row)
 
 
@@ -458,13 +463,12 @@ def by_api_key(uow: UnitOfWork, token: str) -> Share:
 def revoke(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: str,
            share_id: str, reason: str) -> Share:
     if role != "dpo":
-        raise ShareError("role_not_permitted", "只有个人信息保护负责人可以撤销共享",
-                         "only the DPO revokes shares")
+        raise ShareForbidden("share_revoke_not_permitted")
     share = get(uow, company_id, share_id)
     if share.status not in ("approved", "requested"):
-        raise ShareError("bad_state", "该共享已结束", "the share has already ended")
+        raise ShareConflict("share_ended")
     if not reason.strip():
-        raise ShareError("reason_required", "撤销须写明理由", "a revocation needs a reason")
+        raise ShareInvalid("revocation_reason_required")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="share_revocation", text=reason)
     _end(uow, share, "revoked", note_id)
@@ -489,15 +493,12 @@ def confirm_deletion(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: st
                      share_id: str, note: str) -> Share:
     """Record the partner's confirmation that it deleted or returned the data (L19)."""
     if role != "dpo":
-        raise ShareError("role_not_permitted", "只有个人信息保护负责人可以登记删除确认",
-                         "only the DPO records deletion confirmations")
+        raise ShareForbidden("deletion_confirmation_not_permitted")
     share = get(uow, company_id, share_id)
     if share.status not in ("revoked", "expired"):
-        raise ShareError("bad_state", "共享结束（撤销或到期）后才能登记删除确认",
-                         "confirm deletion after the share ended")
+        raise ShareConflict("share_not_ended")
     if not note.strip():
-        raise ShareError("reason_required", "请写明确认方式（如：对方盖章的删除确认函编号）",
-                         "describe the confirmation")
+        raise ShareInvalid("deletion_confirmation_required")
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="share_deletion", text=note)
     uow.conn.execute(update(shares).where(shares.c.id == share.id).values(

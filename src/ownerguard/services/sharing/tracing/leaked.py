@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ownerguard.detect.namedata import EXTENDED_SURNAMES, STOP_WORDS, SURNAMES
 from ownerguard.adapters.export_sheet import strip_zero_width
 from ownerguard.adapters.sheets import HEADERS
+from ownerguard.errors import Invalid
 from ownerguard.vault.blind import normalise
 from ownerguard.vault.masking.name import COMPOUND_SURNAMES
 
@@ -69,8 +70,9 @@ class LeakRow:
 # Reading
 
 
-class LeakReadError(ValueError):
-    """The leak could not be read; the message names the problem, never the content."""
+class LeakReadError(Invalid, ValueError):
+    """The leak could not be read; the code names the problem, never the content (the command
+    line catches ValueError)."""
 
 
 def read_leak(data: bytes | str, filename: str = "") -> list[list[str]]:
@@ -93,9 +95,9 @@ def _excel_rows(data: bytes) -> list[list[str]]:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as book:
                 if any(info.file_size > _MAX_ZIP_MEMBER for info in book.infolist()):
-                    raise LeakReadError("文件解压后过大，拒绝读取")
+                    raise LeakReadError("leak_too_large")
         except zipfile.BadZipFile:
-            raise LeakReadError("无法读取该 Excel 文件：压缩结构损坏") from None
+            raise LeakReadError("excel_damaged") from None
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         out: list[list[str]] = []
@@ -105,7 +107,7 @@ def _excel_rows(data: bytes) -> list[list[str]]:
     except LeakReadError:
         raise
     except Exception as exc:  # calamine has its own exception types for every broken file
-        raise LeakReadError(f"无法读取该 Excel 文件（{type(exc).__name__}）") from None
+        raise LeakReadError("excel_unreadable", cause=type(exc).__name__) from None
 
 
 def _cell(value: object) -> str:
