@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, update
-from support.helpers import ZHANG, ctx, person_row, store_rows
+from support.helpers import ZHANG, ctx, person_row, shows_refusal, store_rows
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
@@ -119,7 +119,8 @@ def test_round_trip(rt, world, home, tmp_path):
     assert _counts(rt)["persons"] == 3
 
     refused = _cli("backup", "restore", str(archive))
-    assert refused.exit_code != 0 and "--yes" in refused.output
+    assert refused.exit_code != 0
+    assert "--yes" in refused.output or shows_refusal(refused.output, "restore_needs_confirmation")
     assert _counts(rt)["persons"] == 3          # nothing changed
 
     r = _cli("backup", "restore", str(archive), "--yes")
@@ -159,7 +160,8 @@ def test_tampered_member_is_named(rt, world, tmp_path):
     assert plain.exit_code == 1 and member in plain.output
 
     restore = _cli("backup", "restore", str(archive), "--yes")
-    assert restore.exit_code != 0 and member in restore.output
+    assert restore.exit_code != 0
+    assert member in restore.output or shows_refusal(restore.output, "backup_does_not_verify")
 
 
 def test_edited_manifest_is_detected(rt, world, tmp_path):
@@ -285,8 +287,10 @@ def test_edited_ledger_line_is_detected(rt, world, home):
     rec["person"] = "00000000-0000-0000-0000-000000000000"
     lines[1] = json.dumps(rec, sort_keys=True)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(shred_ledger.ShredLedgerError, match="line 2 was changed"):
+    with pytest.raises(shred_ledger.ShredLedgerError) as info:
         shred_ledger.read_ledger(rt.master, path)
+    assert (info.value.code, info.value.params) == ("ledger_line_changed", {"line": 2})
+    assert "line 2 was changed" in info.value.message("en")
     with pytest.raises(shred_ledger.ShredLedgerError):
         open_runtime(home)                     # fail closed: no start over an edited ledger
 
@@ -298,11 +302,13 @@ def test_removed_or_truncated_ledger_lines_are_detected(rt, world, home):
     path = shred_ledger.ledger_path(home)
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0], lines[2]]) + "\n")
-    with pytest.raises(shred_ledger.ShredLedgerError, match="removed or reordered"):
+    with pytest.raises(shred_ledger.ShredLedgerError) as info:
         shred_ledger.read_ledger(rt.master, path)
+    assert info.value.code == "ledger_line_reordered"
     path.write_text("\n".join(lines[:2]) + "\n")  # cut the "done" off the end
-    with pytest.raises(shred_ledger.ShredLedgerError, match="shorter"):
+    with pytest.raises(shred_ledger.ShredLedgerError) as info:
         open_runtime(home)
+    assert info.value.code == "ledger_behind_database"
 
 
 def test_hand_copied_database_is_fixed_at_next_open(rt, world, home, backend, tmp_path):
@@ -395,7 +401,8 @@ def test_restore_is_undone_when_the_restored_audit_log_fails(rt, world, tmp_path
 
     monkeypatch.setattr(backup, "verify_audit", flaky)
     r = _cli("backup", "restore", str(archive), "--yes")
-    assert r.exit_code != 0 and "simulated" in r.output
+    assert r.exit_code != 0
+    assert "simulated" in r.output or shows_refusal(r.output, "restore_audit_broken")
     rt.engine.dispose()
     assert _counts(rt)["persons"] == 3          # the database from before the restore is back
     with rt.uow(read_only=True) as uow:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import String, Text, func, insert, select, update
-from support.helpers import ctx, person_row, store_rows
+from support.helpers import ctx, person_row, shows_refusal, store_rows
 from typer.testing import CliRunner
 
 from ownerguard import clock
@@ -132,13 +132,17 @@ def test_rules_defaults_and_legal_minimums():
     assert rules["audit_log"].days is None
     assert rules_from_settings({"moved_out_days": 1825})["moved_out"].days == 1825
     assert rules_from_settings({"security_logs_days": 365})["security_logs"].days == 365
-    for bad, words in [({"security_logs_days": 90}, "法定最短"),
-                       ({"share_packages_days": 365}, "legal minimum"),
-                       ({"audit_log_days": 10}, "never deleted"),
-                       ({"visitors": 10}, "unknown setting"),
-                       ({"exports_days": -1}, "≥ 0")]:
-        with pytest.raises(RetentionConfigError, match=words):
+    for bad, code, words in [({"security_logs_days": 90}, "retention_below_minimum", "法定最短"),
+                             ({"share_packages_days": 365}, "retention_below_minimum",
+                              "legal minimum"),
+                             ({"audit_log_days": 10}, "retention_audit_never_deleted",
+                              "never deleted"),
+                             ({"visitors": 10}, "retention_unknown_setting", "unknown setting"),
+                             ({"exports_days": -1}, "retention_not_days", "≥ 0")]:
+        with pytest.raises(RetentionConfigError) as info:
             rules_from_settings(bad)
+        assert info.value.code == code
+        assert words in info.value.message("zh") + info.value.message("en")
     assert set(DEFAULTS) >= {"moved_out", "work_items", "door_vehicle_logs", "reject_reports",
                              "exports", "share_packages", "security_logs", "audit_log"}
 
@@ -146,7 +150,8 @@ def test_rules_defaults_and_legal_minimums():
 def test_run_refuses_a_period_below_the_minimum(rt, home):
     (home / "settings.toml").write_text("[retention]\nsecurity_logs_days = 30\n")
     r = CliRunner().invoke(app, ["retention", "run", "--dry-run"])
-    assert r.exit_code == 2 and "法定最短" in r.output
+    assert r.exit_code == 2
+    assert "法定最短" in r.output or shows_refusal(r.output, "retention_below_minimum")
 
 
 # -- dry run, purge ----------------------------------------------------------------------------

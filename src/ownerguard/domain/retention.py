@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ownerguard.errors import Invalid
+
 YEAR = 365
 THREE_YEARS = 3 * YEAR
 SIX_MONTHS = 183          # "six months" counted generously: never a day short
 
 
-class RetentionConfigError(ValueError):
-    """A ``[retention]`` setting that cannot be used. The message says which and why."""
+class RetentionConfigError(Invalid, ValueError):
+    """A ``[retention]`` setting that cannot be used: the code says why, the parameters which
+    (the command line catches it)."""
 
 
 @dataclass(frozen=True)
@@ -76,19 +79,14 @@ def rules_from_settings(section: dict | None) -> dict[str, Rule]:
         if rule is None:
             known = ", ".join(f"{c}{SETTING_SUFFIX}" for c, r in DEFAULTS.items()
                               if r.days is not None)
-            raise RetentionConfigError(
-                f"[retention] 未知设置 {key}；可用：{known} / unknown setting {key}; "
-                f"known: {known}")
+            raise RetentionConfigError("retention_unknown_setting", key=key, known=known)
         if rule.days is None:
-            raise RetentionConfigError(
-                f"[retention] {key}: 审计日志永不删除 / the audit log is never deleted")
+            raise RetentionConfigError("retention_audit_never_deleted", key=key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise RetentionConfigError(
-                f"[retention] {key} 须为非负整数（天）/ must be a whole number of days ≥ 0")
+            raise RetentionConfigError("retention_not_days", key=key)
         if value < rule.minimum:
-            raise RetentionConfigError(
-                f"[retention] {key} = {value} 低于法定最短保存期 {rule.minimum} 天（{rule.basis}）"
-                f" / {key} = {value} is below the legal minimum of {rule.minimum} days")
+            raise RetentionConfigError("retention_below_minimum", key=key, value=value,
+                                       minimum=rule.minimum, basis=rule.basis)
         rules[category] = replace(rule, days=value)
     return rules
 
@@ -96,6 +94,5 @@ def rules_from_settings(section: dict | None) -> dict[str, Rule]:
 def batch_size(section: dict | None, default: int = 200) -> int:
     value = (section or {}).get("batch_size", default)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10000:
-        raise RetentionConfigError(
-            "[retention] batch_size 须为 1–10000 的整数 / must be a whole number 1–10000")
+        raise RetentionConfigError("retention_batch_size", max=10000)
     return value

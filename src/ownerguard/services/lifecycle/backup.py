@@ -48,6 +48,8 @@ from ownerguard.store import migrate
 from ownerguard.store.db import is_sqlite
 from ownerguard.store.tables import audit_heads, audit_log, company_keys, person_keys, \
     system_keys
+from ownerguard.errors import Conflict, Invalid, Problem, Unavailable
+from ownerguard.i18n import translate
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.datakeys import company_key_context
@@ -70,12 +72,25 @@ NOTE = ("The master key is NOT in this archive. Without it the data in here cann
 Progress = Callable[[str, int, int | None], None]
 
 
-class BackupError(Exception):
-    """A backup, check or restore that cannot go ahead; the message says why (zh / en)."""
+class BackupError(Problem):
+    """A backup, check or restore that cannot go ahead (the command line catches it), raised
+    as one of the kinds below."""
 
 
-class NeedsConfirmation(BackupError):
+class BackupInvalid(BackupError, Invalid):
     pass
+
+
+class BackupConflict(BackupError, Conflict):
+    pass
+
+
+class BackupUnavailable(BackupError, Unavailable):
+    pass
+
+
+class NeedsConfirmation(BackupConflict):
+    """A restore over existing data without ``--yes``."""
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
@@ -142,8 +157,7 @@ def _pg_env(url: str) -> dict[str, str]:
 def _pg_tool(name: str) -> str:
     path = shutil.which(name) or f"/usr/bin/{name}"
     if not Path(path).exists():
-        raise BackupError(f"找不到 {name}，请安装 PostgreSQL 客户端 / {name} not found; install "
-                          "the PostgreSQL client tools")
+        raise BackupUnavailable("pg_tool_missing", tool=name)
     return path
 
 
@@ -152,7 +166,7 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> subprocess.Completed
     if proc.returncode != 0:
         # pg tools report object names and SQL, not row data; keep the last lines only.
         msg = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise BackupError(f"{what} 失败 / {what} failed: {' | '.join(msg)}")
+        raise BackupUnavailable("pg_tool_failed", tool=what, detail=" | ".join(msg))
     return proc
 
 
@@ -166,7 +180,7 @@ def create_backup(rt: "Runtime", out: Path, *, progress: Progress = _noop,
     """Write the archive to ``out`` (mode 0600, written beside it and renamed when complete)."""
     out = Path(out).absolute()
     if out.exists():
-        raise BackupError(f"{out} 已存在，不覆盖 / already exists; not overwritten")
+        raise BackupConflict("backup_exists", path=str(out))
     home = rt.settings.home
     backend = "sqlite" if is_sqlite(rt.settings.database_url) else "postgresql"
     with private_tmp(home) as tmp:
@@ -267,13 +281,30 @@ def _add(tar: tarfile.TarFile, name: str, size: int, fileobj) -> None:
 # -- verify ----------------------------------------------------------------------------------
 @dataclass
 class Finding:
+    """One thing wrong with an archive: a stable ``code``, the member it concerns, and the
+    words (the catalogue's ``finding.<text or code>``, with ``member`` and ``params``)."""
+
     code: str
     member: str
-    zh: str
-    en: str
+    params: dict = field(default_factory=dict)
+    text: str = ""
+
+    def message(self, lang: str | None = None) -> str:
+        return translate(f"finding.{self.text or self.code}", lang, member=self.member,
+                         **self.params)
+
+    # Transitional, for the command line until it reads message(lang).
+    @property
+    def zh(self) -> str:
+        return self.message("zh_CN")
+
+    @property
+    def en(self) -> str:
+        return self.message("en")
 
     def as_json(self) -> dict:
-        return {"code": self.code, "member": self.member, "zh": self.zh, "en": self.en}
+        return {"code": self.code, "member": self.member, "zh": self.message("zh_CN"),
+                "en": self.message("en")}
 
 
 @dataclass
@@ -288,8 +319,8 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.findings
 
-    def add(self, code: str, member: str, zh: str, en: str) -> None:
-        self.findings.append(Finding(code, member, zh, en))
+    def add(self, code: str, member: str, *, text: str = "", **params: object) -> None:
+        self.findings.append(Finding(code, member, params, text))
 
     def as_json(self) -> dict:
         m = self.manifest
@@ -314,8 +345,7 @@ def _check_archive(path: Path, master: MasterKey, tmp: Path) -> tuple[VerifyRepo
     try:
         tar = tarfile.open(path, mode="r:")
     except (OSError, tarfile.TarError):
-        report.add("archive_unreadable", path.name, "不是可读的备份文件（tar）",
-                   "not a readable backup archive (tar)")
+        report.add("archive_unreadable", path.name)
         return report, None
     with tar:
         members = {m.name: m for m in tar.getmembers() if m.isfile()}
@@ -326,19 +356,17 @@ def _check_archive(path: Path, master: MasterKey, tmp: Path) -> tuple[VerifyRepo
         _check_manifest_mac(manifest, master, report)
         listed = manifest.get("members", {})
         for name in sorted(set(members) - set(listed) - {MANIFEST}):
-            report.add("unexpected_member", name, f"清单未列出的文件：{name}",
-                       f"member not listed in the manifest: {name}")
+            report.add("unexpected_member", name)
         extracted: dict[str, Path] = {}
         for i, (name, digest) in enumerate(sorted(listed.items())):
             if name not in members:
-                report.add("member_missing", name, f"缺少文件：{name}", f"member missing: {name}")
+                report.add("member_missing", name)
                 continue
             dest = tmp / f"member-{i}"
             with tar.extractfile(members[name]) as src, open(dest, "wb") as f:
                 shutil.copyfileobj(src, f, 1 << 20)
             if _sha256(dest) != digest:
-                report.add("member_hash", name, f"文件内容与清单中的 SHA-256 不符：{name}",
-                           f"member does not match its SHA-256 in the manifest: {name}")
+                report.add("member_hash", name)
             extracted[name] = dest
     db_member = manifest.get("database_member", "")
     dump = extracted.get(db_member)
@@ -353,13 +381,11 @@ def _check_archive(path: Path, master: MasterKey, tmp: Path) -> tuple[VerifyRepo
             result = verify_audit(conn)
             report.audit_entries, report.audit_chains = result.entries, result.chains
             if not result.ok:
-                report.add("audit_broken", db_member, f"审计链校验失败：{result.first_bad}",
-                           f"audit chain does not verify: {result.first_bad}")
+                report.add("audit_broken", db_member, first_bad=str(result.first_bad))
             heads = {r.chain: {"seq": r.seq, "hash": r.hash}
                      for r in conn.execute(select(audit_heads))}
             if heads != manifest.get("audit_heads"):
-                report.add("audit_heads", db_member, "审计链头与清单不符",
-                           "audit chain heads differ from the manifest")
+                report.add("audit_heads", db_member)
     finally:
         engine.dispose()
     return report, dump
@@ -367,18 +393,16 @@ def _check_archive(path: Path, master: MasterKey, tmp: Path) -> tuple[VerifyRepo
 
 def _read_manifest(tar: tarfile.TarFile, members: dict, report: VerifyReport) -> dict | None:
     if MANIFEST not in members:
-        report.add("manifest_missing", MANIFEST, "缺少清单 manifest.json",
-                   "manifest.json is missing")
+        report.add("manifest_missing", MANIFEST)
         return None
     try:
         with tar.extractfile(members[MANIFEST]) as f:
             manifest = json.loads(f.read())
     except ValueError:
-        report.add("manifest_invalid", MANIFEST, "清单不是有效的 JSON", "manifest is not JSON")
+        report.add("manifest_invalid", MANIFEST)
         return None
     if manifest.get("format") != FORMAT:
-        report.add("manifest_format", MANIFEST, f"不支持的备份格式：{manifest.get('format')}",
-                   f"unsupported backup format: {manifest.get('format')}")
+        report.add("manifest_format", MANIFEST, format=str(manifest.get("format"))[:60])
         return None
     return manifest
 
@@ -399,22 +423,15 @@ def _check_manifest_mac(manifest: dict, master: MasterKey, report: VerifyReport)
                             _manifest_context(manifest["backup_id"]))
     except KeyUnavailable:
         _missing(report, int(manifest["manifest_key"]["master_version"]))
-        report.add("master_key_missing", MANIFEST,
-                   f"本机主密钥缺少版本 {manifest['manifest_key']['master_version']}，"
-                   "无法校验清单，也无法读取此备份",
-                   f"master key version {manifest['manifest_key']['master_version']} is not "
-                   "available here: the manifest cannot be checked and the backup cannot be read")
+        report.add("master_key_missing", MANIFEST, text="manifest_key_missing",
+                   version=manifest["manifest_key"]["master_version"])
         return
     except (UnwrapFailed, KeyError, ValueError):
-        report.add("master_key_wrong", MANIFEST,
-                   "本机主密钥不是制作此备份时的主密钥（或清单被改动）",
-                   "the master key here is not the one this backup was made with "
-                   "(or the manifest was edited)")
+        report.add("master_key_wrong", MANIFEST, text="manifest_key_wrong")
         return
     if not hmac.compare_digest(hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest(),
                                str(manifest.get("mac", ""))):
-        report.add("manifest_changed", MANIFEST, "清单 manifest.json 被改动",
-                   "manifest.json was changed after the backup was made")
+        report.add("manifest_changed", MANIFEST)
 
 
 def _check_company_keys(conn: Connection, master: MasterKey, manifest: dict,
@@ -430,15 +447,10 @@ def _check_company_keys(conn: Connection, master: MasterKey, manifest: dict,
             wrong.add(row.master_version)
     if report.missing_key_versions:
         vs = ", ".join(str(v) for v in report.missing_key_versions)
-        report.add("master_key_missing", member,
-                   f"本机主密钥缺少版本 {vs}：恢复后数据无法读取",
-                   f"master key version(s) {vs} missing here: restored data would be unreadable")
+        report.add("master_key_missing", member, versions=vs)
     if wrong:
         vs = ", ".join(str(v) for v in sorted(wrong))
-        report.add("master_key_wrong", member,
-                   f"本机主密钥版本 {vs} 无法解开备份中的公司密钥（不是同一把主密钥）",
-                   f"master key version(s) {vs} here do not unwrap the company keys in the "
-                   "backup (a different master key)")
+        report.add("master_key_wrong", member, versions=vs)
 
 
 def _open_dump(manifest: dict, dump: Path, tmp: Path, report: VerifyReport):
@@ -453,8 +465,7 @@ def _open_dump(manifest: dict, dump: Path, tmp: Path, report: VerifyReport):
         except sqlite3.DatabaseError:
             ok = "not a database"
         if ok != "ok":
-            report.add("dump_unreadable", member, "数据库副本无法打开或已损坏",
-                       "the database copy cannot be opened or is damaged")
+            report.add("dump_unreadable", member)
             return None
         engine = create_engine(f"sqlite:///{dump}")
         with engine.connect() as conn:
@@ -462,15 +473,13 @@ def _open_dump(manifest: dict, dump: Path, tmp: Path, report: VerifyReport):
         if counts != manifest.get("row_counts"):
             diff = sorted(k for k in set(counts) | set(manifest.get("row_counts", {}))
                           if counts.get(k) != manifest.get("row_counts", {}).get(k))
-            report.add("row_counts", member, f"行数与清单不符：{', '.join(diff)}",
-                       f"row counts differ from the manifest: {', '.join(diff)}")
+            report.add("row_counts", member, tables=", ".join(diff))
         return engine
     try:
         _run([_pg_tool("pg_restore"), "--list", str(dump)], dict(os.environ), "pg_restore --list")
         return _pg_tables_in_memory(dump, manifest, report)
     except BackupError:
-        report.add("dump_unreadable", member, "pg_dump 副本无法打开",
-                   "the pg_dump archive cannot be opened")
+        report.add("dump_unreadable", member, text="pg_dump_unreadable")
         return None
 
 
@@ -585,18 +594,15 @@ def restore_backup(rt: "Runtime", path: Path, *, yes: bool = False,
         report, dump = _check_archive(Path(path), rt.master, tmp)
         if not report.ok:
             f = report.findings[0]
-            raise BackupError(f"备份校验未通过（{f.member}）：{f.zh} / the backup does not verify "
-                              f"({f.member}): {f.en}")
+            raise BackupInvalid("backup_does_not_verify", member=f.member, finding=f)
         manifest = report.manifest
         if manifest["backend"] != backend:
-            raise BackupError(f"备份来自 {manifest['backend']}，当前数据库是 {backend} / the backup "
-                              f"is from {manifest['backend']}, this database is {backend}")
+            raise BackupConflict("backup_backend_mismatch", backup=manifest["backend"],
+                                 current=backend)
         _check_revision(manifest.get("alembic_revision"))
         if has_data(rt):
             if not yes:
-                raise NeedsConfirmation(
-                    "目标数据库已有数据；恢复将整体替换它，请加 --yes 确认 / the target database "
-                    "has data; the restore replaces all of it: pass --yes to confirm")
+                raise NeedsConfirmation("restore_needs_confirmation")
             # Shreds committed in the database about to be replaced are confirmed in the ledger
             # now, while the evidence (state 'shredded') still exists.
             if shred_ledger.ledger_path(rt.settings.home).exists():
@@ -611,9 +617,7 @@ def restore_backup(rt: "Runtime", path: Path, *, yes: bool = False,
             with rt.uow(read_only=True) as uow:
                 result = verify_audit(uow.conn)
             if not result.ok:
-                raise BackupError(f"恢复后的审计链校验失败，已撤销恢复：{result.first_bad} / the "
-                                  f"restored audit log does not verify; restore undone: "
-                                  f"{result.first_bad}")
+                raise BackupConflict("restore_audit_broken", first_bad=str(result.first_bad))
             progress("ledger", 0, None)
             with rt.uow() as uow:
                 applied = shred_ledger.apply(rt, uow.conn)
@@ -638,9 +642,7 @@ def _check_revision(revision: str | None) -> None:
     except Exception:
         known = False
     if not known:
-        raise BackupError(f"备份的数据库结构版本 {revision} 不为本版本 OwnerGuard 所知（备份来自更新的版本？）"
-                          f" / schema revision {revision} is unknown to this OwnerGuard (made by "
-                          "a newer version?)")
+        raise BackupConflict("backup_schema_unknown", revision=str(revision))
 
 
 @contextmanager
@@ -695,9 +697,7 @@ def _restore_pg(rt: "Runtime", dump: Path, manifest: dict, tmp: Path):
     with rt.engine.connect() as conn:
         target = _current_schema(conn)
         if original != target and _schema_exists(conn, original):
-            raise BackupError(f"备份中的 schema {original} 在数据库中已存在，无法恢复到 {target} / "
-                              f"schema {original} from the backup exists already; cannot "
-                              f"restore it into {target}")
+            raise BackupConflict("restore_schema_exists", original=original, target=target)
     aside = f"{target[:40]}_pre_restore_{uuid.uuid4().hex[:8]}"
     rt.engine.dispose()
     admin = create_engine(_admin_url(rt.settings.database_url))

@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, exists, select, text
 
+from ownerguard.errors import Conflict, Invalid
 from ownerguard.store.tables import audit_heads, audit_log, system_keys
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault import checkpoint as cpv
@@ -32,8 +33,9 @@ EXPORT_FORMAT = "ownerguard-audit-export/1"
 QR_MAX_BYTES = 1200
 
 
-class CheckpointError(Exception):
-    """The log does not verify: we refuse to sign a checkpoint over it."""
+class CheckpointError(Conflict):
+    """The log does not verify: we refuse to sign a checkpoint over it (the command line
+    catches it)."""
 
 
 def signing_key(rt, conn) -> Ed25519PrivateKey:
@@ -87,8 +89,7 @@ def create(rt, uow: UnitOfWork, *, actor: str = "system:checkpoint") -> dict:
     deployment = deployment_id(rt, conn)
     result = verify_chains(conn)
     if not result.ok:
-        raise CheckpointError(f"审计链校验失败，拒绝签署检查点 / the audit log does not verify, "
-                              f"no checkpoint signed: {result.first_bad}")
+        raise CheckpointError("checkpoint_audit_broken", first_bad=str(result.first_bad))
     chains = [{"chain": r.chain, "seq": r.seq, "hash": r.hash}
               for r in conn.execute(select(audit_heads)) if r.seq > 0]
     # Taken after the heads, under the lock: every entry in the checkpoint is stamped at or
@@ -154,7 +155,7 @@ def write_qr(cp: dict, path: Path) -> str:
     qr = segno.make(payload, error="m" if len(payload) < 800 else "l", micro=False)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
-        raise ValueError("QR file must end in .png or .svg")
+        raise Invalid("qr_suffix")
     qr.save(str(path), kind=kind, scale=4, border=4)
     os.chmod(path, 0o600)
     return form

@@ -59,6 +59,7 @@ from sqlalchemy import Connection, delete, event, insert, select
 
 from ownerguard.store.tables import person_keys, persons, system_keys
 from ownerguard.vault.shred import crypto_shred
+from ownerguard.errors import Conflict
 from ownerguard.vault.keys import KeyProblem
 from ownerguard import clock
 
@@ -74,8 +75,9 @@ _INFO_KEY = "ownerguard_shred_intents"
 _TAIL = 8192
 
 
-class ShredLedgerError(Exception):
-    """The ledger was changed, cut short or cannot be checked. Never names a value."""
+class ShredLedgerError(Conflict):
+    """The ledger was changed, cut short or cannot be checked: a code and line numbers, never
+    a value (the command line catches it)."""
 
 
 def ledger_path(home: Path) -> Path:
@@ -146,9 +148,7 @@ def _header_key(master, header: dict, conn: Connection | None = None) -> bytes:
     for key in candidates:
         if hmac.compare_digest(_mac(key, header), str(header.get("mac", ""))):
             return key
-    raise ShredLedgerError(
-        "删除台账的表头无法用当前主密钥校验（文件被改动或主密钥不符）/ the shred ledger header "
-        "does not check against this master key (edited, or another master key)")
+    raise ShredLedgerError("ledger_header_unchecked")
 
 
 def read_ledger(master, path: Path, conn: Connection | None = None) -> LedgerState:
@@ -162,9 +162,9 @@ def read_ledger(master, path: Path, conn: Connection | None = None) -> LedgerSta
     try:
         header = json.loads(lines[0])
     except ValueError:
-        raise ShredLedgerError("删除台账第 1 行已损坏 / shred ledger line 1 is damaged") from None
+        raise ShredLedgerError("ledger_line_damaged", line=1) from None
     if header.get("format") != FORMAT or header.get("type") != "header":
-        raise ShredLedgerError(f"{path.name} 不是删除台账 / is not a shred ledger")
+        raise ShredLedgerError("not_a_ledger", file=path.name)
     key = _header_key(master, header, conn)
     state.ledger_id = header["ledger"]
     prev = header["mac"]
@@ -175,15 +175,11 @@ def read_ledger(master, path: Path, conn: Connection | None = None) -> LedgerSta
         try:
             rec = json.loads(raw)
         except ValueError:
-            raise ShredLedgerError(f"删除台账第 {number} 行已损坏 / shred ledger line {number} "
-                                   "is damaged") from None
+            raise ShredLedgerError("ledger_line_damaged", line=number) from None
         if rec.get("prev") != prev or rec.get("n") != number - 1:
-            raise ShredLedgerError(
-                f"删除台账第 {number} 行前有行被删除或调换 / shred ledger line {number}: a line "
-                "before it was removed or reordered")
+            raise ShredLedgerError("ledger_line_reordered", line=number)
         if not hmac.compare_digest(_mac(key, rec), str(rec.get("mac", ""))):
-            raise ShredLedgerError(f"删除台账第 {number} 行被改动 / shred ledger line {number} "
-                                   "was changed")
+            raise ShredLedgerError("ledger_line_changed", line=number)
         kind, entry = rec.get("type"), rec.get("entry")
         if kind == "intent":
             state.intents[entry] = (rec["person"], rec.get("company", ""))
@@ -365,9 +361,7 @@ def apply(rt: "Runtime", conn: Connection, *, resolve: bool = True) -> ApplyResu
     if mark and mark.get("ledger") == state.ledger_id:
         n = int(mark.get("lines", 0))
         if n > state.lines or state.macs[n] != mark.get("mac"):
-            raise ShredLedgerError(
-                f"删除台账比数据库记录的短或被改写（数据库记录到第 {n} 条）/ the shred ledger is "
-                f"shorter than, or differs from, what this database last applied (entry {n})")
+            raise ShredLedgerError("ledger_behind_database", entry=n)
     if resolve and state.pending:
         pending = state.pending
         ids = sorted({p for p, _ in pending.values()})
