@@ -20,13 +20,7 @@ class LegalBasis(str, enum.Enum):
     NONE = "none"                  # declared but unusable: L1 refuses it
 
 
-BASIS_LABEL_ZH = {
-    LegalBasis.CONTRACT: "履行物业服务合同所必需（个保法第13条第1款第2项）",
-    LegalBasis.LEGAL_DUTY: "履行法定职责或义务所必需（个保法第13条第1款第3项）",
-    LegalBasis.EMERGENCY: "应对突发事件、保护生命健康财产安全所必需（个保法第13条第1款第4项）",
-    LegalBasis.CONSENT: "取得个人同意（个保法第13条第1款第1项、第14条）",
-    LegalBasis.NONE: "无合法性基础，禁止处理（L1）",
-}
+# Legal bases are described by the message catalogue's ``basis_<basis>``.
 
 
 @dataclass(frozen=True)

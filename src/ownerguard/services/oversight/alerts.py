@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from ownerguard.errors import Invalid, NotFound
+from ownerguard.i18n import label
 from ownerguard.store.tables import alerts
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -14,16 +16,16 @@ from ownerguard.vault.alarms import raise_alarm
 from ownerguard import clock
 from ownerguard.services.runtime import Runtime
 
-KINDS_ZH = {
-    "quota": "超过明文查看限额",
-    "off_hours": "非工作时间查看明文",
-    "out_of_scope": "尝试查看职责范围外的人员",
-    "many_people": "短时间内查看大量不同人员",
-    "repeated_denials": "多次被拒绝",
-    "break_glass": "紧急查看待复核",
-    "undecryptable": "数据无法解密（疑似被篡改或移动）",
-}
+# Kinds are named by the catalogue's ``alert.<kind>``.
 RESOLUTIONS = ("justified", "unjustified", "false_positive")
+
+
+class AlertInvalid(Invalid, ValueError):
+    """A review that cannot be recorded as given (the API and the console catch ValueError)."""
+
+
+class AlertNotFound(NotFound, LookupError):
+    """No open alert of that id in the company (callers catch LookupError)."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,13 @@ class Alert:
     reviewed_by: str | None
     resolution: str | None
 
+    def kind_label(self, lang: str | None = None) -> str:
+        return label("alert", self.kind, lang)
+
     @property
     def kind_zh(self) -> str:
-        return KINDS_ZH.get(self.kind, self.kind)
+        """The kind's label in the source language (the API's ``kind_zh``)."""
+        return self.kind_label()
 
 
 def raise_alert(rt: Runtime, uow: UnitOfWork, *, company_id: str, kind: str, severity: str,
@@ -77,13 +83,13 @@ def note(rt: Runtime, uow: UnitOfWork, ctx, alert_id: str) -> str | None:
 def review(rt: Runtime, uow: UnitOfWork, *, company_id: str, alert_id: str, reviewer: str,
            resolution: str) -> None:
     if resolution not in RESOLUTIONS:
-        raise ValueError(f"resolution must be one of {', '.join(RESOLUTIONS)}")
+        raise AlertInvalid("bad_resolution", choices=", ".join(RESOLUTIONS))
     done = uow.conn.execute(update(alerts).where(
         alerts.c.id == alert_id, alerts.c.company_id == company_id,
         alerts.c.status == "open").values(status="reviewed", reviewed_by=reviewer,
                                           reviewed_at=clock.now(), resolution=resolution))
     if done.rowcount != 1:
-        raise LookupError("no open alert with that id")
+        raise AlertNotFound("alert_not_found")
     rt.audit.append(uow.conn, company_chain(company_id), company_id, [AuditEvent(
         actor=reviewer, role="dpo", action="alert_review", outcome=resolution,
         reason=alert_id)])

@@ -22,6 +22,7 @@ from ownerguard.adapters.documents import render
 from ownerguard.domain.consent import consent_items
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import ROLES
+from ownerguard.errors import Invalid
 from ownerguard.store.tables import (agreements, alerts, audit_log, companies, consents, exports,
                             impact_assessments, incidents, inquiries, partners, person_keys,
                             persons, rights_requests, shares, staff)
@@ -244,10 +245,14 @@ def html(data: dict) -> str:
     return render.html("compliance_report.html", d=data, charts=charts)
 
 
+class ReportInvalid(Invalid, ValueError):
+    """A report that cannot be built as asked (the command line catches ValueError)."""
+
+
 def build(rt: Runtime, uow: UnitOfWork, company_id: str, start: date, end: date,
           fmt: str = "pdf") -> bytes:
     if end < start:
-        raise ValueError("结束日期早于开始日期 / the end date is before the start date")
+        raise ReportInvalid("report_end_before_start")
     data = gather(rt, uow, company_id, start, end)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=1).encode()

@@ -7,7 +7,8 @@ test compares ``docs/policy.md`` with this output.
 from __future__ import annotations
 
 from ownerguard.domain.fields import CATALOGUE
-from ownerguard.domain.purposes import BASIS_LABEL_ZH, PURPOSES
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.i18n import translate
 from ownerguard.vault.policy import PAYLOAD_DECIDERS, Policy
 
 SYMBOL = {"hidden": "·", "masked": "M", "reveal": "R"}
@@ -33,8 +34,8 @@ def policy_markdown(policy: Policy) -> str:
               "| 用途 purpose | 名称 | 合法性基础 basis | 明文查看需要的工单 work item |",
               "|---|---|---|---|"]
     for p in PURPOSES.values():
-        lines.append(f"| `{p.code}` | {p.label_zh} | {BASIS_LABEL_ZH[p.basis]} "
-                     f"| {p.work_item or '—'} |")
+        basis = translate(f"basis_{p.basis.value}")
+        lines.append(f"| `{p.code}` | {p.label_zh} | {basis} | {p.work_item or '—'} |")
     fields = list(CATALOGUE)
     lines += ["", "## 角色 × 用途 × 字段 / Role × purpose × field", "",
               "R = 默认脱敏，可按用途申请明文（记入审计）/ masked, clear on an audited reveal; "
