@@ -54,17 +54,26 @@ APP_KEY, APP_SECRET = "test-app-key", "test-app-secret"
 def _leaks(exc: BaseException) -> list[str]:
     texts = [str(exc), repr(exc), "".join(traceback.format_exception(exc)),
              str(getattr(exc, "provider_code", ""))]
+    if isinstance(exc, ContactError):
+        texts += [exc.message("zh"), exc.message("en")]
     return [p for p in PHONES for t in texts if p in t or p[-8:] in t]
 
 
+def _words(exc: ContactError) -> str:
+    """Both languages of the refusal's message."""
+    return exc.message("zh") + " / " + exc.message("en")
+
+
 @contextlib.contextmanager
-def refused(code: str):
-    """Like ``pytest.raises(ContactError)``, plus: the code matches and no number leaks."""
+def refused(category: str):
+    """Like ``pytest.raises(ContactError)``, plus: the category matches, no number leaks and
+    the catalogue words the refusal in Chinese and English."""
     with pytest.raises(ContactError) as info:
         yield info
-    assert info.value.code == code, info.value
+    assert info.value.category == category, info.value
     assert _leaks(info.value) == []
-    assert " / " in str(info.value)                       # Chinese / English
+    assert str(info.value) == info.value.code
+    assert f"error.{info.value.code}" not in _words(info.value)
 
 
 def _later(**kw) -> datetime:
@@ -85,7 +94,7 @@ def test_render_drops_unused_params_and_refuses_missing_or_unsafe_ones():
     assert render("otp", {"code": "1", "name": "张三"}) == "您的验证码为1，5分钟内有效。"
     with refused("template_params") as info:
         render("repair_visit", {"company": "阳光物业"})
-    assert "callback" in str(info.value) and "work_order" in str(info.value)
+    assert "callback" in _words(info.value) and "work_order" in _words(info.value)
     with refused("template_params"):
         render("otp", {"code": "【假冒】1"})
     with refused("template_params"):
@@ -166,12 +175,12 @@ def test_http_sms_vendor_refusals_never_quote_the_number(sms_app):
     with refused("provider_error") as info:
         sms.send(THROTTLED, "otp", {"code": "1"})        # the vendor's message quotes the number
     assert info.value.provider_code == "isv.BUSINESS_LIMIT_CONTROL"
-    assert "isv.BUSINESS_LIMIT_CONTROL" in str(info.value)
+    assert "isv.BUSINESS_LIMIT_CONTROL" in _words(info.value)
 
     wrong_key = HttpSms("http://testserver", "wrong", "阳光物业", client=TestClient(sms_app))
     with refused("provider_error") as info:
         wrong_key.send(OWNER, "otp", {"code": "1"})
-    assert info.value.provider_code == "Unauthorized" and "wrong" not in str(info.value)
+    assert info.value.provider_code == "Unauthorized" and "wrong" not in _words(info.value)
     assert sms_app.state.sent == []
 
 
@@ -237,7 +246,7 @@ def test_http_sms_refuses_an_unreadable_answer():
     sms = HttpSms("https://sms.example.com", SMS_KEY, "阳光物业", client=client)
     with refused("provider_error") as info:
         sms.send(OWNER, "otp", {"code": "1"})
-    assert "502" in str(info.value)
+    assert "502" in _words(info.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,7 +276,7 @@ def test_pool_exhaustion_and_reclaiming_expired_bindings():
     pool.bind(OWNER, STAFF, "WO-2", now[0] + timedelta(hours=3))
     with refused("pool_exhausted") as info:
         pool.bind(OWNER, STAFF, "WO-3", now[0] + timedelta(hours=1))
-    assert str(info.value) == "号码池已满 / alias pool exhausted"
+    assert _words(info.value) == "号码池已满 / alias pool exhausted"
     now[0] += timedelta(hours=2)                        # WO-1's binding has expired
     assert pool.bind(OWNER, STAFF, "WO-3", now[0] + timedelta(hours=1)).alias_number \
         == "17000000010"
@@ -389,7 +398,7 @@ def test_axb_binding_without_staff_number(axb_app):
 def test_axb_bad_secret_is_refused_by_the_vendor(axb_app):
     with refused("provider_error") as info:
         _axb(axb_app, secret="not-the-secret").bind(OWNER, STAFF, "WO-1", _later(hours=1))
-    assert info.value.provider_code == "401" and "not-the-secret" not in str(info.value)
+    assert info.value.provider_code == "401" and "not-the-secret" not in _words(info.value)
     assert axb_app.state.bindings == {} and axb_app.state.verified == 0
 
 
@@ -483,7 +492,7 @@ def test_factories_build_http_adapters(sms_app, axb_app):
     assert broker.bind(OWNER, STAFF, "WO-1", _later(hours=1)).provider == "axb"
     with refused("config") as info:
         build_broker({"number_broker": {"provider": "axb", "base_url": "https://x"}})
-    assert "app_key" in str(info.value) and "app_secret" in str(info.value)
+    assert "app_key" in _words(info.value) and "app_secret" in _words(info.value)
     with refused("config"):
         build_sms({"sms": {"provider": "carrier-pigeon"}})
 

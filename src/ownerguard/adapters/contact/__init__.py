@@ -35,6 +35,8 @@ from typing import Any
 import httpx
 
 from ownerguard.domain.normalize import InvalidValue, normalize_phone
+from ownerguard.errors import Problem
+from ownerguard.i18n import Label
 
 # Every call to a provider gives up after this long: a staff member is waiting on the screen, and
 # a hung request must not hold a worker.
@@ -58,44 +60,53 @@ def _scrub(text: str) -> str:
     return _DIGIT_RUN.sub(hide, text)
 
 
-class ContactError(Exception):
-    """Reaching an owner failed. The message is ``"中文 / English"`` and never holds a number.
+# Categories of failure that are the request's fault; every other one means the service is
+# not available (settings, the vendor).
+_INVALID = frozenset({"invalid_phone", "template_unknown", "template_params", "binding_invalid"})
 
-    ``code`` is stable (for the caller's audit reason and for tests): ``invalid_phone``,
-    ``template_unknown``, ``template_params``, ``provider_error``, ``provider_unreachable``,
-    ``pool_exhausted``, ``binding_invalid``, ``config``. ``provider_code`` is the vendor's own
-    code when there is one.
 
-    Callers build messages without values; as a safety net the constructor still hides any run
-    of seven or more digits, because an exception ends up in logs and crash reports.
+class ContactError(Problem):
+    """Reaching an owner failed. ``code`` names the refusal (its words are the catalogue's
+    ``error.<code>``); ``category`` is its stable class, for the caller's audit reason and for
+    tests: ``invalid_phone``, ``template_unknown``, ``template_params``, ``provider_error``,
+    ``provider_unreachable``, ``pool_exhausted``, ``binding_invalid``, ``config``.
+    ``provider_code`` is the vendor's own code when there is one. The API and the console
+    catch it; its kind is ``invalid`` for the request's fault, else ``unavailable``.
+
+    Callers pass no values; as a safety net the constructor still hides any run of seven or
+    more digits in the code and the parameters, because an exception ends up in logs and crash
+    reports.
     """
 
-    def __init__(self, message: str, *, code: str = "contact_failed",
-                 provider_code: str | None = None) -> None:
-        super().__init__(_scrub(message))
-        self.code = code
+    def __init__(self, code: str, /, *, category: str = "contact_failed",
+                 provider_code: str | None = None, **params: object) -> None:
+        super().__init__(_scrub(code), **{k: _scrub(v) if isinstance(v, str) else v
+                                          for k, v in params.items()})
+        self.category = category
+        self.kind = "invalid" if category in _INVALID else "unavailable"  # type: ignore[misc]
         self.provider_code = _scrub(provider_code) if provider_code is not None else None
 
     def __repr__(self) -> str:
-        return f"ContactError({self.args[0]!r}, code={self.code!r})"
+        return f"ContactError({self.code!r}, category={self.category!r})"
 
 
-def dialable_number(value: str, *, mobile_only: bool, who_zh: str, who_en: str) -> str:
+def dialable_number(value: str, *, mobile_only: bool, who: str) -> str:
     """The number as digits only (``13812345678``, ``01012345678``), or ContactError.
 
-    Uses the importer's normaliser, whose reasons never quote the value. ``who_*`` names the
-    party ("业主"/"owner") so the message says whose number is wrong without showing it.
+    Uses the importer's normaliser, whose refusals never quote the value. ``who`` names the
+    party (``owner``, ``staff``, ``recipient``: the catalogue's ``contact_party.<who>``) so the
+    message says whose number is wrong without showing it.
     """
+    party = Label("contact_party", who)
     if not isinstance(value, str):
-        raise ContactError(f"{who_zh}号码缺失 / {who_en} number is missing", code="invalid_phone")
+        raise ContactError("phone_missing", category="invalid_phone", who=party)
     try:
         number = normalize_phone(value)
     except InvalidValue as exc:
-        raise ContactError(f"{who_zh}号码无效：{exc.message()} / {who_en} number is not valid",
-                           code="invalid_phone") from None
+        raise ContactError("phone_not_valid", category="invalid_phone", who=party,
+                           reason=exc) from None
     if mobile_only and "-" in number:
-        raise ContactError(f"{who_zh}号码不是手机号，无法发送短信 / {who_en} number is not a mobile",
-                           code="invalid_phone")
+        raise ContactError("phone_not_mobile", category="invalid_phone", who=party)
     return number.replace("-", "")
 
 
@@ -107,13 +118,10 @@ def provider_url(base_url: str, path: str) -> str:
     try:
         url = httpx.URL(base_url.rstrip("/") + path)
     except (httpx.InvalidURL, TypeError):
-        raise ContactError("服务商地址无效 / provider base_url is not a valid URL",
-                           code="config") from None
+        raise ContactError("base_url_invalid", category="config") from None
     if url.scheme == "https" or (url.scheme == "http" and url.host in _LOCAL_HOSTS):
         return str(url)
-    raise ContactError(
-        f"服务商地址必须使用 https（当前主机 {url.host}） / provider base_url must use https",
-        code="config")
+    raise ContactError("https_required", category="config", host=url.host)
 
 
 def http_client(client: httpx.Client | None) -> tuple[httpx.Client, bool]:
@@ -127,19 +135,20 @@ def http_client(client: httpx.Client | None) -> tuple[httpx.Client, bool]:
     t = client.timeout
     limits = (t.connect, t.read, t.write, t.pool)
     if any(v is None or v > TIMEOUT_SECONDS for v in limits):
-        raise ContactError(f"HTTP 客户端超时须不超过 {TIMEOUT_SECONDS:g} 秒 / the client's timeouts "
-                           f"must be at most {TIMEOUT_SECONDS:g} s", code="config")
+        raise ContactError("client_timeout", category="config", seconds=f"{TIMEOUT_SECONDS:g}")
     return client, False
 
 
 def post_json(client: httpx.Client, url: str, *, json: dict[str, Any], headers: dict[str, str],
-              service_zh: str, service_en: str) -> tuple[int, dict[str, Any]]:
+              service: str) -> tuple[int, dict[str, Any]]:
     """POST and return ``(status, JSON object)``; retry once when the connection was not made.
 
     Only connect errors are retried: then nothing reached the provider, so a retry cannot send an
     SMS twice or bind two aliases. A timeout after sending is not retried. httpx exceptions are
     not chained (``from None``): their request object holds the body, phone number included.
+    ``service`` names the vendor in messages (the catalogue's ``contact_service.<service>``).
     """
+    vendor = Label("contact_service", service)
     response: httpx.Response | None = None
     for attempt in (1, 2):
         try:
@@ -147,21 +156,19 @@ def post_json(client: httpx.Client, url: str, *, json: dict[str, Any], headers: 
             break
         except (httpx.ConnectError, httpx.ConnectTimeout):
             if attempt == 2:
-                raise ContactError(f"无法连接{service_zh}，请稍后重试 / cannot reach {service_en}",
-                                   code="provider_unreachable") from None
+                raise ContactError("provider_unreachable", category="provider_unreachable",
+                                   service=vendor) from None
         except httpx.HTTPError as exc:
-            raise ContactError(
-                f"{service_zh}无响应或连接中断（{type(exc).__name__}），请稍后重试 / "
-                f"{service_en} did not answer", code="provider_unreachable") from None
+            raise ContactError("provider_no_answer", category="provider_unreachable",
+                               service=vendor, cause=type(exc).__name__) from None
     assert response is not None
     try:
         doc = response.json()
     except ValueError:
         doc = None
     if not isinstance(doc, dict):
-        raise ContactError(
-            f"{service_zh}返回了无法识别的响应（HTTP {response.status_code}） / "
-            f"{service_en} sent an unreadable answer", code="provider_error")
+        raise ContactError("provider_unreadable", category="provider_error", service=vendor,
+                           status=response.status_code)
     return response.status_code, doc
 
 
@@ -201,15 +208,15 @@ __all__ = [
 def _section(settings: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     section = settings.get(name) or {}
     if not isinstance(section, Mapping):
-        raise ContactError(f"设置项 {name} 应为字典 / setting {name} must be a table", code="config")
+        raise ContactError("setting_not_table", category="config", name=name)
     return section
 
 
 def _required(section: Mapping[str, Any], name: str, *keys: str) -> list[str]:
     missing = [k for k in keys if not section.get(k)]
     if missing:
-        raise ContactError(f"设置项 {name} 缺少：{', '.join(missing)} / "
-                           f"setting {name} is missing {', '.join(missing)}", code="config")
+        raise ContactError("setting_missing", category="config", name=name,
+                           keys=", ".join(missing))
     return [str(section[k]) for k in keys]
 
 
@@ -225,12 +232,12 @@ def build_sms(settings: Mapping[str, Any], *, outbox_dir: Path | None = None,
     if provider == "outbox":
         directory = section.get("directory") or outbox_dir
         if not directory:
-            raise ContactError("开发发件箱需要目录 / the outbox needs a directory", code="config")
+            raise ContactError("outbox_directory", category="config")
         return OutboxSms(Path(directory))
     if provider == "http":
         base_url, api_key, sign_name = _required(section, "sms", "base_url", "api_key", "sign_name")
         return HttpSms(base_url, api_key, sign_name, client=client)
-    raise ContactError(f"未知的短信服务类型 {provider!r} / unknown sms provider", code="config")
+    raise ContactError("sms_provider_unknown", category="config", provider=str(provider)[:40])
 
 
 def build_broker(settings: Mapping[str, Any], *,
@@ -244,5 +251,5 @@ def build_broker(settings: Mapping[str, Any], *,
         base_url, app_key, app_secret = _required(
             section, "number_broker", "base_url", "app_key", "app_secret")
         return AxbBroker(base_url, app_key, app_secret, client=client)
-    raise ContactError(f"未知的隐私号服务类型 {provider!r} / unknown number_broker provider",
-                       code="config")
+    raise ContactError("broker_provider_unknown", category="config",
+                       provider=str(provider)[:40])

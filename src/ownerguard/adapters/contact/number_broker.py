@@ -38,6 +38,7 @@ from ownerguard.adapters.contact import (
     provider_url,
 )
 from ownerguard import clock
+from ownerguard.i18n import Label
 
 DEFAULT_POOL = "17000000000-17000000999"
 MAX_REF_LENGTH = 64
@@ -80,23 +81,20 @@ def _utcnow() -> datetime:
 def _check_bind_args(owner_phone: str, staff_phone: str | None, binding_ref: str,
                      expires_at: datetime, now: datetime) -> tuple[str, str | None, int]:
     """Digits-only owner and staff numbers and the lifetime in whole seconds, or ContactError."""
-    owner = dialable_number(owner_phone, mobile_only=False, who_zh="业主", who_en="owner")
+    owner = dialable_number(owner_phone, mobile_only=False, who="owner")
     staff = None
     if staff_phone is not None:
-        staff = dialable_number(staff_phone, mobile_only=False, who_zh="员工", who_en="staff")
+        staff = dialable_number(staff_phone, mobile_only=False, who="staff")
         if staff == owner:
-            raise ContactError("业主与员工号码相同，无需绑定隐私号 / owner and staff numbers are the same",
-                               code="invalid_phone")
+            raise ContactError("same_numbers", category="invalid_phone")
     if (not isinstance(binding_ref, str) or not binding_ref or len(binding_ref) > MAX_REF_LENGTH
             or not binding_ref.isprintable()):
-        raise ContactError(f"绑定引用应为 1-{MAX_REF_LENGTH} 个可打印字符（如工单号） / "
-                           "binding_ref must be a short printable id", code="binding_invalid")
+        raise ContactError("binding_ref_invalid", category="binding_invalid", max=MAX_REF_LENGTH)
     if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
-        raise ContactError("到期时间必须带时区 / expires_at must be timezone-aware",
-                           code="binding_invalid")
+        raise ContactError("expires_naive", category="binding_invalid")
     seconds = math.ceil((expires_at - now).total_seconds())
     if seconds <= 0:
-        raise ContactError("到期时间已过 / expires_at is in the past", code="binding_invalid")
+        raise ContactError("expires_past", category="binding_invalid")
     return owner, staff, seconds
 
 
@@ -121,11 +119,10 @@ def _parse_pool(pool: Iterable[str] | str) -> tuple[Callable[[], Iterator[str]],
             first, last = first.strip(), (last.strip() if sep else first.strip())
             if not (first.isdigit() and last.isdigit() and len(first) == len(last)
                     and int(first) <= int(last)):
-                raise ContactError("号码池格式应为 起始号码-结束号码（位数相同） / "
-                                   "pool must look like 17000000000-17000000999", code="config")
+                raise ContactError("pool_format", category="config")
             segments.append((range(int(first), int(last) + 1), len(first)))
         if not segments:
-            raise ContactError("号码池为空 / the alias pool is empty", code="config")
+            raise ContactError("pool_empty", category="config")
 
         def fresh() -> Iterator[str]:
             return (str(n).zfill(width) for r, width in segments for n in r)
@@ -138,8 +135,7 @@ def _parse_pool(pool: Iterable[str] | str) -> tuple[Callable[[], Iterator[str]],
 
     numbers = list(dict.fromkeys(str(n).strip() for n in pool))
     if not numbers or not all(n.isdigit() for n in numbers):
-        raise ContactError("号码池应为非空的纯数字号码列表 / pool must be a non-empty list of numbers",
-                           code="config")
+        raise ContactError("pool_list", category="config")
     members = frozenset(numbers)
     return (lambda: iter(numbers)), members.__contains__, len(numbers)
 
@@ -184,7 +180,7 @@ class PoolBroker:
             if alias is None and self._reclaim_expired(now):
                 alias = self._next_free()
             if alias is None:
-                raise ContactError("号码池已满 / alias pool exhausted", code="pool_exhausted")
+                raise ContactError("pool_exhausted", category="pool_exhausted")
             self._in_use[alias] = expires_at
             self._bound_here[alias] = now
         return AliasBinding(binding_id="pool-" + uuid.uuid4().hex, alias_number=alias,
@@ -194,11 +190,10 @@ class PoolBroker:
     def release(self, binding: AliasBinding) -> None:
         """Return the alias to the pool. Releasing twice, or in another process, is harmless."""
         if binding.provider != self.provider:
-            raise ContactError(f"该绑定属于 {binding.provider}，不是号码池 / "
-                               "binding belongs to another provider", code="binding_invalid")
+            raise ContactError("binding_other_provider", category="binding_invalid",
+                               provider=str(binding.provider)[:40], broker=Label("broker", "pool"))
         if not self._contains(binding.alias_number):
-            raise ContactError("该虚拟号码不在本号码池中 / alias number is not in this pool",
-                               code="binding_invalid")
+            raise ContactError("alias_not_in_pool", category="binding_invalid")
         with self._lock:
             self._free(binding.alias_number)
 
@@ -306,8 +301,7 @@ class AxbBroker:
                  client: httpx.Client | None = None, *,
                  clock: Callable[[], float] = time.time) -> None:
         if not app_key or not app_secret:
-            raise ContactError("隐私号服务需要 app_key 和 app_secret / app_key and app_secret are "
-                               "required", code="config")
+            raise ContactError("axb_keys_required", category="config")
         self._bind_url = provider_url(base_url, "/axb/bind")
         self._unbind_url = provider_url(base_url, "/axb/unbind")
         self._app_key = app_key
@@ -325,30 +319,30 @@ class AxbBroker:
         body = {"phoneA": owner, "expiration": str(seconds), "bindingRef": binding_ref}
         if staff is not None:
             body["phoneB"] = staff
-        doc = self._call(self._bind_url, body, "绑定隐私号", "bind")
+        doc = self._call(self._bind_url, body, "bind")
         data = doc.get("data")
         subscription = data.get("subscriptionId") if isinstance(data, dict) else None
         alias = data.get("secretNo") if isinstance(data, dict) else None
         if not (isinstance(subscription, str) and subscription and isinstance(alias, str)
                 and alias):
-            raise ContactError("隐私号服务商未返回绑定编号或虚拟号码 / AXB provider returned no "
-                               "subscriptionId or secretNo", code="provider_error")
+            raise ContactError("axb_no_binding", category="provider_error")
         return AliasBinding(binding_id=subscription, alias_number=alias, provider=self.provider,
                             binding_ref=binding_ref, expires_at=expires_at)
 
     def release(self, binding: AliasBinding) -> None:
         if binding.provider != self.provider:
-            raise ContactError(f"该绑定属于 {binding.provider}，不是 AXB 隐私号 / "
-                               "binding belongs to another provider", code="binding_invalid")
-        self._call(self._unbind_url, {"subscriptionId": binding.binding_id}, "解绑隐私号",
-                   "unbind", ok_codes=("0", "404"))
+            raise ContactError("binding_other_provider", category="binding_invalid",
+                               provider=str(binding.provider)[:40], broker=Label("broker", "axb"))
+        self._call(self._unbind_url, {"subscriptionId": binding.binding_id}, "unbind",
+                   ok_codes=("0", "404"))
 
     def close(self) -> None:
         if self._own_client:
             self._client.close()
 
-    def _call(self, url: str, body: dict[str, str], what_zh: str, what_en: str,
+    def _call(self, url: str, body: dict[str, str], action: str,
               ok_codes: tuple[str, ...] = ("0",)) -> dict:
+        """Call the vendor; ``action`` (``bind``/``unbind``) names it in a refusal."""
         timestamp = str(int(self._clock()))
         signature = axb_signature(self._app_secret,
                                   {**body, "appKey": self._app_key, "timestamp": timestamp})
@@ -356,22 +350,16 @@ class AxbBroker:
             self._client, url, json=body,
             headers={"X-App-Key": self._app_key, "X-Timestamp": timestamp,
                      "X-Signature": signature},
-            service_zh="隐私号服务商", service_en="the AXB provider")
+            service="axb")
         code = provider_code_of(doc)
         if code not in ok_codes:
-            hint = _AXB_HINTS.get(code, ("服务商拒绝", "provider refused"))
-            raise ContactError(f"{what_zh}失败：{hint[0]}（服务商代码 {code}，HTTP {status}） / "
-                               f"AXB {what_en} failed: {hint[1]} (code {code})",
-                               code="pool_exhausted" if code == "409" else "provider_error",
-                               provider_code=code)
+            hint = code if code in _AXB_HINTS else "other"
+            raise ContactError("axb_failed",
+                               category="pool_exhausted" if code == "409" else "provider_error",
+                               provider_code=code, action=Label("axb_action", action),
+                               hint=Label("axb_hint", hint), code=code, status=status)
         return doc
 
 
-_AXB_HINTS: dict[str, tuple[str, str]] = {
-    "400": ("参数错误", "bad parameters"),
-    "401": ("鉴权失败，请检查 app_key/app_secret 与服务器时间", "authentication failed; check "
-            "app_key/app_secret and the server clock"),
-    "404": ("绑定不存在", "no such subscription"),
-    "409": ("服务商无可用虚拟号码", "no alias number free"),
-    "429": ("请求过于频繁", "throttled"),
-}
+# Vendor codes with a hint of their own (the catalogue's ``axb_hint.<code>``).
+_AXB_HINTS = frozenset({"400", "401", "404", "409", "429"})

@@ -91,26 +91,23 @@ def template_params(template: str, params: Mapping[str, str]) -> dict[str, str]:
     """
     text = TEMPLATES.get(template) if isinstance(template, str) else None
     if text is None:
-        raise ContactError(f"未知的短信模板 {str(template)[:40]!r} / unknown SMS template",
-                           code="template_unknown")
+        raise ContactError("template_unknown", category="template_unknown",
+                           template=str(template)[:40])
     wanted = sorted(_placeholders(text))
     missing = [name for name in wanted if name not in params]
     if missing:
-        raise ContactError(f"短信模板 {template} 缺少参数 {', '.join(missing)} / "
-                           f"template {template}: missing {', '.join(missing)}",
-                           code="template_params")
+        raise ContactError("template_missing_params", category="template_params",
+                           template=template, names=", ".join(missing))
     for name in wanted:
         value = params[name]
         if not isinstance(value, str) or not value.strip():
-            raise ContactError(f"短信参数 {name} 为空或不是文本 / parameter {name} is empty",
-                               code="template_params")
+            raise ContactError("template_param_empty", category="template_params", name=name)
         if len(value) > MAX_PARAM_LENGTH:
-            raise ContactError(f"短信参数 {name} 超过 {MAX_PARAM_LENGTH} 个字符 / "
-                               f"parameter {name} is too long", code="template_params")
+            raise ContactError("template_param_too_long", category="template_params",
+                               name=name, max=MAX_PARAM_LENGTH)
         if any(not ch.isprintable() or ch in _FORBIDDEN_IN_PARAMS for ch in value):
-            raise ContactError(f"短信参数 {name} 含有不允许的字符 / "
-                               f"parameter {name} has a forbidden character",
-                               code="template_params")
+            raise ContactError("template_param_forbidden", category="template_params",
+                               name=name)
     return {name: params[name] for name in wanted}
 
 
@@ -142,7 +139,7 @@ class OutboxSms:
 
     def send(self, phone: str, template: str, params: dict[str, str], *,
              to_ref: str = "") -> SmsReceipt:
-        number = dialable_number(phone, mobile_only=True, who_zh="收信人", who_en="recipient")
+        number = dialable_number(phone, mobile_only=True, who="recipient")
         text = render(template, params)
         message_id = "outbox-" + uuid.uuid4().hex
         record = {
@@ -196,8 +193,7 @@ class HttpSms:
     def __init__(self, base_url: str, api_key: str, sign_name: str,
                  client: httpx.Client | None = None) -> None:
         if not api_key or not sign_name:
-            raise ContactError("短信服务需要 api_key 和 sign_name / api_key and sign_name are required",
-                               code="config")
+            raise ContactError("sms_keys_required", category="config")
         self._url = provider_url(base_url, "/sms/send")
         self._api_key = api_key
         self.sign_name = sign_name
@@ -207,23 +203,22 @@ class HttpSms:
              to_ref: str = "") -> SmsReceipt:
         # ``to_ref`` stays here: the vendor needs no person id, and the caller already has the
         # message id to match delivery reports.
-        number = dialable_number(phone, mobile_only=True, who_zh="收信人", who_en="recipient")
+        number = dialable_number(phone, mobile_only=True, who="recipient")
         used = template_params(template, params)
         status, doc = post_json(
             self._client, self._url,
             json={"phone": number, "sign_name": self.sign_name, "template": template,
                   "params": used},
             headers={"Authorization": f"Bearer {self._api_key}"},
-            service_zh="短信服务商", service_en="the SMS provider")
+            service="sms")
         code = provider_code_of(doc)
         if code != "OK":
-            raise ContactError(f"短信发送失败（服务商代码 {code}，HTTP {status}） / "
-                               f"SMS provider refused the message (code {code})",
-                               code="provider_error", provider_code=code)
+            raise ContactError("sms_refused", category="provider_error", provider_code=code,
+                               code=code, status=status)
         message_id = doc.get("message_id")
         if not isinstance(message_id, str) or not message_id:
-            raise ContactError("短信服务商未返回消息编号 / SMS provider returned no message id",
-                               code="provider_error", provider_code=code)
+            raise ContactError("sms_no_message_id", category="provider_error",
+                               provider_code=code)
         return SmsReceipt(message_id=message_id, status="accepted", provider=self.provider)
 
     def close(self) -> None:

@@ -80,7 +80,7 @@ def contact(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, *,
         rt.audit.append(uow.conn, company_chain(ctx.company_id), ctx.company_id, [AuditEvent(
             actor=ctx.actor, role=ctx.role, action="contact", subject=person_id,
             fields=("phone",), purpose=ctx.purpose or "", work_item=ctx.work_item.id,
-            outcome="failed", reason=exc.code, client=ctx.client)])
+            outcome="failed", reason=exc.category, client=ctx.client)])
         raise
 
 
