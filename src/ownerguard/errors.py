@@ -90,21 +90,3 @@ HTTP_STATUS: dict[str, int] = {
     "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409,
     "unauthenticated": 401, "rate_limited": 429, "unavailable": 503,
 }
-
-
-class UserError(Problem):
-    """Transitional: a refusal still carrying its own zh/en texts (being moved into the
-    catalogue). New code raises one of the kinds above."""
-
-    zh = en = ""          # plain attributes here, not the catalogue's properties
-
-    def __init__(self, code: str, zh: str, en: str, *, kind: str | None = None):
-        super().__init__(code)
-        self.zh, self.en = zh, en
-        if kind:
-            self.kind = kind          # type: ignore[misc]
-
-    def message(self, lang: str | None = None) -> str:
-        if (lang or "zh").startswith("en"):
-            return self.en
-        return self.zh

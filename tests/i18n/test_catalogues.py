@@ -40,8 +40,7 @@ def _error_classes() -> set[str]:
                     n for n in map(_name, node.bases) if n)
     found = set(KINDS)
     while True:
-        more = {c for c, b in bases.items() if c not in found and b & found
-                and "UserError" not in b | {c}}         # transitional: texts still inline
+        more = {c for c, b in bases.items() if c not in found and b & found}
         if not more:
             return found
         found |= more

@@ -66,16 +66,18 @@ def test_configured_purpose_and_grant(home, restore_catalogue):
         rt.close()
 
 
-@pytest.mark.parametrize("doc, message", [
-    ({"label_zh": "x", "fields": ["name"]}, "basis"),
-    ({"basis": "contract", "fields": ["favourite_colour"]}, "unknown fields"),
+@pytest.mark.parametrize("doc, code, message", [
+    ({"label_zh": "x", "fields": ["name"]}, "purpose_needs_basis", "basis"),
+    ({"basis": "contract", "fields": ["favourite_colour"]}, "purpose_unknown_fields",
+     "unknown fields: favourite_colour"),
 ])
-def test_bad_purpose_settings_say_what_to_fix(doc, message, restore_catalogue):
-    with pytest.raises(ValueError, match=message):
+def test_bad_purpose_settings_say_what_to_fix(doc, code, message, restore_catalogue):
+    with pytest.raises(ValueError) as info:
         purposes.register_purpose(*purposes.purpose_from_settings("odd", doc))
+    assert info.value.code == code and message in info.value.message("en")
 
 
 def test_builtin_purpose_cannot_be_redefined(restore_catalogue):
-    with pytest.raises(ValueError, match="already exists"):
+    with pytest.raises(ValueError, match="purpose_exists"):
         purposes.register_purpose(purposes.Purpose(
             "billing", "收费", "billing", purposes.LegalBasis.CONSENT), ("name",))

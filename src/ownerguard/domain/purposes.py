@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ownerguard.errors import Invalid
+
 
 class LegalBasis(str, enum.Enum):
     CONTRACT = "contract"          # PIPL 13(2); Civil Code 937–939 物业服务合同
@@ -21,6 +23,10 @@ class LegalBasis(str, enum.Enum):
 
 
 # Legal bases are described by the message catalogue's ``basis_<basis>``.
+
+
+class PurposeConfigError(Invalid, ValueError):
+    """A ``[purposes.CODE]`` setting that cannot be used: the code says why."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +76,14 @@ def register_purpose(purpose: Purpose, fields: tuple[str, ...]) -> None:
     from ownerguard.domain import fields as catalogue
 
     if not purpose.code.isidentifier() or not purpose.code.islower():
-        raise ValueError(f"purpose code {purpose.code!r}: use lower_case letters and _")
+        raise PurposeConfigError("purpose_code_invalid", purpose=purpose.code[:40])
     existing = PURPOSES.get(purpose.code)
     if existing is not None and existing != purpose:
-        raise ValueError(f"purpose {purpose.code!r} already exists")
+        raise PurposeConfigError("purpose_exists", purpose=purpose.code)
     unknown = [f for f in fields if f not in catalogue.CATALOGUE]
     if unknown:
-        raise ValueError(f"purpose {purpose.code!r} names unknown fields: {', '.join(unknown)}")
+        raise PurposeConfigError("purpose_unknown_fields", purpose=purpose.code,
+                                 fields=", ".join(unknown))
     PURPOSES[purpose.code] = purpose
     for name in fields:
         spec = catalogue.CATALOGUE[name]
@@ -88,7 +95,7 @@ def purpose_from_settings(code: str, doc: dict) -> tuple[Purpose, tuple[str, ...
     try:
         basis = LegalBasis(doc["basis"])
     except (KeyError, ValueError):
-        raise ValueError(f"purpose {code!r} needs basis = one of "
-                         f"{', '.join(b.value for b in LegalBasis)}") from None
+        raise PurposeConfigError("purpose_needs_basis", purpose=code[:40],
+                                 choices=", ".join(b.value for b in LegalBasis)) from None
     return (Purpose(code, doc.get("label_zh", code), doc.get("label_en", code), basis,
                     doc.get("work_item")), tuple(doc.get("fields", ())))

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ownerguard.errors import Invalid
+
 __all__ = [
     "Lesson",
     "Question",
@@ -822,6 +824,11 @@ def draw_quiz(seed: int, size: int = QUIZ_SIZE,
     return drawn
 
 
+
+class QuizInvalid(Invalid, ValueError):
+    """Answers or a signature that cannot be taken as given (the API and the console catch
+    ValueError); the other ValueErrors here are mistakes of the calling code."""
+
 def grade(questions: list[Question], answers: Mapping[str, Iterable[str]],
           pass_mark: float = PASS_MARK) -> QuizResult:
     """Grade a quiz. An answer is right only when its keys equal the answer set exactly.
@@ -838,7 +845,7 @@ def grade(questions: list[Question], answers: Mapping[str, Iterable[str]],
         raise ValueError("a question appears twice in the quiz")
     unknown = set(answers) - set(ids)
     if unknown:
-        raise ValueError(f"answers for unknown question ids: {sorted(unknown)}")
+        raise QuizInvalid("quiz_unknown_questions", ids=sorted(unknown))
     items = []
     for q in questions:
         raw = answers.get(q.id)
@@ -846,7 +853,7 @@ def grade(questions: list[Question], answers: Mapping[str, Iterable[str]],
             [raw] if isinstance(raw, str) else raw)
         bad = given - set(q.keys)
         if bad:
-            raise ValueError(f"question {q.id}: unknown choice keys {sorted(bad)}")
+            raise QuizInvalid("quiz_unknown_choices", question=q.id, keys=sorted(bad))
         items.append(QuestionResult(q.id, given == q.answer, given, q.answer, q.explanation_zh))
     correct = sum(i.correct for i in items)
     total = len(items)
@@ -988,9 +995,9 @@ def nda_is_current(signed_version: str | None, signed_hash: str | None) -> bool:
 def _clean_field(label: str, value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError(f"{label} is empty")
+        raise QuizInvalid("nda_field_empty", field=label)
     if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError(f"{label} contains control or invisible characters")
+        raise QuizInvalid("nda_field_invisible", field=label)
     return value
 
 

@@ -14,6 +14,12 @@ from collections.abc import Mapping
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ownerguard.errors import Invalid
+
+
+class SecuritySettingError(Invalid, ValueError):
+    """An argon2 setting in ``[security]`` that is not a positive whole number."""
+
 
 class Passwords:
     def __init__(self, *, time_cost: int | None = None, memory_kib: int | None = None,
@@ -32,7 +38,7 @@ class Passwords:
             if value is None:
                 return None
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"[security] {key} must be a positive whole number")
+                raise SecuritySettingError("security_setting_invalid", key=key)
             return value
         return cls(time_cost=positive("argon2_time_cost"),
                    memory_kib=positive("argon2_memory_kib"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.errors import Invalid
 
 # Free text and contact without seeing the number: the rules are explained with the grant
 # table (``vault.grants``); they live here because the grant table imports ``Level`` from here.
@@ -126,6 +127,10 @@ class AccessContext:
         return None
 
 
+class GrantConfigError(Invalid, ValueError):
+    """A grant in the settings that names an unknown purpose or field."""
+
+
 class Policy:
     def __init__(self, grants: Mapping[tuple[str, str], Mapping[str, Level]], *,
                  known_roles: tuple[str, ...] = ()):
@@ -138,10 +143,10 @@ class Policy:
         self._matrix: dict[tuple[str, str, str], tuple[Level, str]] = {}
         for (role, purpose), per_field in grants.items():
             if purpose not in PURPOSES:
-                raise ValueError(f"grant for unknown purpose {purpose!r}")
+                raise GrantConfigError("grant_unknown_purpose", purpose=str(purpose)[:40])
             for name, level in per_field.items():
                 if name not in CATALOGUE:
-                    raise ValueError(f"grant for unknown field {name!r}")
+                    raise GrantConfigError("grant_unknown_field", field=str(name)[:40])
                 if not PURPOSES[purpose].usable:
                     self._matrix[(role, purpose, name)] = (Level.HIDDEN, "no_legal_basis")
                 elif purpose not in CATALOGUE[name].purposes:
