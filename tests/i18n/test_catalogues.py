@@ -66,9 +66,15 @@ def _template_ids() -> set[str]:
     return used
 
 
+# Label kinds that fall back to the domain catalogues' own labels (a catalogue entry is optional).
+DOMAIN_LABELS = {"field", "purpose", "role"}
+
+
 def _code_ids() -> set[str]:
-    """Message ids the Python code names: ``t("key")``, ``translate("key")`` and the codes of
-    raised problems (``error.<code>``)."""
+    """Message ids the Python code names: ``t("key")``, ``translate("key")``, the codes of
+    raised problems (``error.<code>``), labels passed as parameters (``Label("broker", "pool")``
+    → ``broker.pool``) and what a backup check reports (``report.add("member_hash", …)`` →
+    ``finding.member_hash``, or its ``text=``)."""
     used = set()
     for path in PACKAGE.rglob("*.py"):
         if path.parent.name == "i18n":
@@ -77,8 +83,19 @@ def _code_ids() -> set[str]:
         used |= set(re.findall(r"""(?:\bt|\.t|Translator\(\w+\)|translate)\(["']([a-z0-9_.]+)["']""",
                                source))
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and _name(node.func) in ERROR_CLASSES and node.args:
+            if not isinstance(node, ast.Call):
+                continue
+            if _name(node.func) in ERROR_CLASSES and node.args:
                 used |= {f"error.{code}" for code in _codes(node.args[0])}
+            elif _name(node.func) == "Label" and len(node.args) == 2 \
+                    and all(isinstance(a, ast.Constant) for a in node.args) \
+                    and node.args[0].value not in DOMAIN_LABELS:
+                used.add(f"{node.args[0].value}.{node.args[1].value}")
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "add" \
+                    and getattr(node.func.value, "id", None) == "report" and node.args:
+                text = [k.value for k in node.keywords if k.arg == "text"]
+                used |= {f"finding.{code}" for code in
+                         (_codes(text[0]) if text else _codes(node.args[0]))}
     return {m for m in used if not m.endswith(".")}
 
 
