@@ -123,9 +123,6 @@ def test_owner_journey_on_a_phone(server):
             shot(page, "06-inquiry-filed")
 
             # 5. the company answers; the owner takes it to the owners' committee
-            if not all(callable(getattr(inquiries_svc, n, None))
-                       for n in ("answer", "detail", "escalate")):
-                pytest.skip("services.inquiries has no answer/detail/escalate yet")
             with world.rt.uow(read_only=True) as uow:
                 iid = next(i.id for i in inquiries_svc.mine(uow, _session(world))
                            if i.number == number)

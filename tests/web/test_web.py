@@ -13,7 +13,7 @@ from sqlalchemy import select
 from support.helpers import person_row, store_rows
 
 from ownerguard import web
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 from ownerguard.domain import training as content
 from ownerguard.services.oversight import audit_query
 from ownerguard.services.staff_access import accounts as staff_svc

@@ -429,7 +429,7 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     """启动 Web 服务 / serve the API."""
     import uvicorn
 
-    from ownerguard.api.app import create_app
+    from ownerguard.app import create_app
     from ownerguard.services.lifecycle.scheduler import Scheduler
 
     with runtime() as rt:

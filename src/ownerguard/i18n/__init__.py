@@ -91,6 +91,15 @@ def translate(msgid: str, lang: str | None = SOURCE, /, **params: object) -> str
         return text
 
 
+def describe(code: str, lang: str | None = SOURCE) -> str:
+    """The text of a decision or refusal code: a policy reason (``reason.<code>``), else a
+    refusal (``error.<code>``), else a page text of that id; the code itself if none."""
+    for msgid in (f"reason.{code}", f"error.{code}", code):
+        if has(msgid):
+            return translate(msgid, lang)
+    return code
+
+
 def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:
     """The label of a code (``field``, ``purpose``, ``role``, …): the catalogue's entry, else
     the domain catalogue's own zh/en label, else the code."""

@@ -71,10 +71,8 @@ class Translator:
 
     def reason(self, code: str) -> str:
         """A policy reason, a sign-in message, or a console error, by its code."""
-        for msgid in (f"reason.{code}", f"error.{code}", code):
-            if i18n.has(msgid):
-                return translate(msgid, self.locale)
-        return translate("unknown_reason", self.locale, code=code)
+        text = i18n.describe(code, self.locale)
+        return text if text != code else translate("unknown_reason", self.locale, code=code)
 
     def _label(self, kind: str, code: str | None) -> str:
         return i18n.label(kind, code, self.locale)

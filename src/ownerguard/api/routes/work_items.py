@@ -12,8 +12,7 @@ from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
 from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
-CREATORS = ("front_desk", "steward", "manager", "guard")
-ASSIGNERS = ("front_desk", "steward", "manager")
+CREATORS, ASSIGNERS = svc.CREATORS, svc.ASSIGNERS
 
 
 def _out(item: svc.WorkItem) -> WorkItemOut:

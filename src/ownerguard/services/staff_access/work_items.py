@@ -28,6 +28,11 @@ TRANSITIONS = {
     "done": {"closed"},
     "closed": set(),
 }
+# Who may open work items (front desk, steward, manager, guard at the gate) and who may assign
+# or close them; the assignee marks their own item done.
+CREATORS = ("front_desk", "steward", "manager", "guard")
+ASSIGNERS = ("front_desk", "steward", "manager")
+
 STATUS_ZH = {"open": "待处理", "assigned": "已指派", "done": "已完成", "closed": "已关闭"}
 
 

@@ -1,23 +1,37 @@
-"""The HTTP service: REST API under ``/api/v1`` and the staff console under ``/console``.
+"""The HTTP service: the REST API under ``/api/v1``, the staff console under ``/console`` and
+the owner portal under ``/owner`` — composed here, so the API and the pages never import each
+other.
 
 Every endpoint that touches personal data goes through the services and so through the gate;
-the app itself holds no state besides the runtime, so any number of processes can serve.
+the app itself holds no state besides the runtime, so any number of processes can serve
+(``uvicorn --factory ownerguard.app:from_environment --workers N``).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
-from ownerguard import __version__
-from ownerguard.services.runtime import Runtime
-from ownerguard.vault.audit import AuditWriteFailed
-from ownerguard.api.routes import (admin, auth, inquiries, notices, oversight, owner, persons, reports,
-                     sharing, third_parties, training, work_items)
-from ownerguard.api.routes import rights as rights_routes
-from ownerguard.api.routes import residencies as residencies_routes
+from ownerguard import __version__, web
+from ownerguard.api.errors import install as install_api_errors
+from ownerguard.api.routes import (
+    admin,
+    auth,
+    inquiries,
+    notices,
+    oversight,
+    owner,
+    persons,
+    reports,
+    residencies,
+    rights,
+    sharing,
+    third_parties,
+    training,
+    work_items,
+)
+from ownerguard.services.runtime import Runtime, open_runtime
 
 INDEX_HTML = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -37,22 +51,7 @@ def create_app(rt: Runtime) -> FastAPI:
                               '`{"detail": {"code", "reason", "reason_en"}}`.')
     app.state.rt = rt
 
-    @app.exception_handler(AuditWriteFailed)
-    def _audit_down(_request, _exc) -> JSONResponse:
-        # Invariant 2: no audit, no data. The message names no value.
-        return JSONResponse({"detail": {"code": "audit_unavailable",
-                                        "reason": "审计日志暂不可用，为保护业主信息已拒绝本次操作",
-                                        "reason_en": "audit log unavailable; request refused"}},
-                            status_code=503)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(_request, exc: RequestValidationError) -> JSONResponse:
-        # Say which field is wrong, never echo the submitted value back.
-        fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()})
-        return JSONResponse({"detail": {"code": "invalid_request",
-                                        "reason": "请求格式不正确：" + "、".join(fields),
-                                        "reason_en": "invalid request: " + ", ".join(fields)}},
-                            status_code=422)
+    install_api_errors(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:
@@ -76,11 +75,12 @@ def create_app(rt: Runtime) -> FastAPI:
                              **checks}, status_code=200 if ok else 503)
 
     for module in (auth, persons, oversight, work_items, training, sharing, admin, notices,
-                   owner, inquiries, third_parties, reports):
+                   owner, inquiries, third_parties, reports, rights, residencies):
         app.include_router(module.router)
-    app.include_router(rights_routes.router)
-    app.include_router(residencies_routes.router)
-    from ownerguard.web import install
-
-    install(app)
+    web.install(app)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app of the home in ``OWNERGUARD_HOME`` (one runtime per worker process)."""
+    return create_app(open_runtime())
