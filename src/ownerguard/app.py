@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
 
 from ownerguard import __version__, web
 from ownerguard.api.errors import install as install_api_errors
@@ -60,16 +59,7 @@ def create_app(rt: Runtime) -> FastAPI:
     @app.get("/healthz", tags=["ops"])
     def healthz() -> JSONResponse:
         """Liveness and readiness: the database answers and the master key is loaded."""
-        checks = {"database": "ok", "master_key": "ok"}
-        try:
-            with rt.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
-            checks["database"] = "unavailable"
-        try:
-            rt.master.current_version()
-        except Exception:
-            checks["master_key"] = "unavailable"
+        checks = rt.health()
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "degraded", "version": __version__,
                              **checks}, status_code=200 if ok else 503)

@@ -18,7 +18,6 @@ parameter that is itself a code to show (a field name, a purpose) is passed as `
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -100,9 +99,12 @@ def describe(code: str, lang: str | None = SOURCE) -> str:
     return code
 
 
-def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:
-    """The label of a code (``field``, ``purpose``, ``role``, …): the catalogue's entry, else
-    the domain catalogue's own zh/en label, else the code."""
+def label(kind: str, code: str | None, lang: str | None = SOURCE,
+          own: tuple[str, str] | None = None) -> str:
+    """The label of a code (``field``, ``purpose``, ``role``, ``alert``…): the catalogue's
+    entry in ``lang``; else ``own`` — the (zh, en) labels a domain catalogue carries as data
+    (fields, purposes and roles do: a deployment adds its own purposes in settings.toml);
+    else the source catalogue's entry; else the code."""
     if not code:
         return ""
     lang = normalise(lang)
@@ -110,23 +112,9 @@ def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:
     texts = catalogue()
     if msgid in texts[lang]:
         return translate(msgid, lang)
-    own = _domain_label(kind, code, lang)
     if own:
-        return own
+        return own[1] if lang == "en" else own[0]
     return texts[SOURCE].get(msgid, code)
-
-
-def _domain_label(kind: str, code: str, lang: str) -> str | None:
-    """Fields, purposes and roles carry zh and en labels as data (a deployment adds its own
-    purposes in settings.toml); a catalogue entry of the same code overrides them."""
-    from ownerguard.domain import fields, purposes, staff
-
-    table: Mapping = {"field": fields.CATALOGUE, "purpose": purposes.PURPOSES,
-                      "role": staff.ROLES}.get(kind, {})
-    item = table.get(code)
-    if item is None:
-        return None
-    return item.label_en if lang == "en" else item.label_zh
 
 
 class Translations:

@@ -15,7 +15,6 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, exists, select, text
 
 from ownerguard.store.tables import audit_heads, audit_log, system_keys
@@ -36,9 +35,9 @@ class CheckpointError(Exception):
     """The log does not verify: we refuse to sign a checkpoint over it."""
 
 
-def signing_key(rt, conn) -> Ed25519PrivateKey:
+def signing_key(rt, conn):
     # The 32-byte system secret is the Ed25519 seed: one key per deployment, made on first use.
-    return Ed25519PrivateKey.from_private_bytes(rt.keys.system_secret(conn, SIGNING_SECRET))
+    return cpv.signing_key_from_seed(rt.keys.system_secret(conn, SIGNING_SECRET))
 
 
 def deployment_id(rt, conn) -> str:
