@@ -27,7 +27,7 @@ MARK = re.compile(r"\[\[([napibces]):(.+?)\]\]")
 
 def _fill(kind: str, value: str) -> str:
     if kind == "i" and value.endswith("?"):
-        return value[:-1] + ric.calc_check_digit(value[:-1])
+        return value[:-1] + ric.calc_check_digit(value[:-1] + "0")  # it drops a check digit
     if kind == "b" and value.endswith("?"):
         digits = value[:-1].replace(" ", "")
         return value[:-1] + luhn.calc_check_digit(digits)
