@@ -110,7 +110,8 @@ POSITIVES = [
     ("王师傅下午上门", "person_name", "王师傅"),
     ("刘阿姨家的猫", "person_name", "刘阿姨"),
     ("陈经理已签字", "person_name", "陈经理"),
-    ("业主张伟先生来电", "person_name", "张伟先生"),
+    ("业主张伟先生来电", "person_name", "张伟"),  # the name, not its title
+    ("东方晴女士来电", "person_name", "东方晴"),
     ("投诉人：欧阳娜娜", "person_name", "欧阳娜娜"),
     ("访客司马光来访", "person_name", "司马光"),
     ("租户买买提·艾力，护照略", "person_name", "买买提·艾力"),

@@ -37,8 +37,10 @@ from ownerguard.detect.namedata import (
     GIVEN_CHARS,
     JOB_TITLES,
     NEXT_WORD_CHARS,
+    NICK_STOP,
     NOT_GIVEN_FIRST,
     PLACE_SUFFIXES,
+    RARE_SURNAMES,
     REPORT_VERBS,
     SHOP_SUFFIXES,
     STOP_BIGRAMS,
@@ -80,7 +82,8 @@ _TITLES = tuple(TITLES)
 # First characters, so that ``startswith(<long tuple>)`` runs only when it can succeed.
 _TITLE_FIRST = frozenset(t[0] for t in _TITLES)
 _LABEL_FIRST = frozenset(label[0] for label in _LABELS)
-_NAME_START = SURNAMES | EXTENDED_SURNAMES | frozenset(c[0] for c in COMPOUND_SURNAMES)
+_RARE = EXTENDED_SURNAMES | RARE_SURNAMES
+_NAME_START = SURNAMES | _RARE | frozenset(c[0] for c in COMPOUND_SURNAMES)
 _PLACE_AT = re.compile(
     "(?:" + "|".join(_PLACE_SUFFIXES) + ")"
     + "|(?:(?![" + "".join(sorted(NEXT_WORD_CHARS)) + "])[\u4e00-\u9fff]){1,4}"
@@ -99,12 +102,12 @@ def _surname_len(text: str, pos: int, rare: bool = False) -> int:
     if text[pos:pos + 2] in COMPOUND_SURNAMES:
         return 2
     ch = text[pos:pos + 1]
-    return 1 if ch in SURNAMES or rare and ch in EXTENDED_SURNAMES else 0
+    return 1 if ch in SURNAMES or rare and ch in _RARE else 0
 
 
 def _strict(text: str, pos: int) -> bool:
     """Whether the surname at ``pos`` is a rare one, whose given name must look like one."""
-    return text[pos:pos + 1] in EXTENDED_SURNAMES and text[pos:pos + 2] not in COMPOUND_SURNAMES
+    return text[pos:pos + 1] in _RARE and text[pos:pos + 2] not in COMPOUND_SURNAMES
 
 
 def _title_at(text: str, pos: int) -> str | None:
@@ -164,12 +167,12 @@ def _name_after_label(text: str, pos: int, strong: bool) -> int | None:
         return None
     end = g + 1
     if (title := _title_at(text, end)) and len(title) > 1:
-        return end + len(title)
+        return end  # 张伟先生: the name is 张伟
     second = text[end:end + 1]
     if second and _is_han(second) and second not in NEXT_WORD_CHARS:
         # A title after it settles that the second character is still the name: 董桂花先生.
         if (title := _title_at(text, end + 1)) and len(title) > 1:
-            return end + 1 + len(title)
+            return end + 1
         if (second in GIVEN_CHARS and text[end:end + 2] not in STOP_WORDS
                 and not _place_follows(text, end + 1)) or text[pos:end] in STOP_WORDS:
             end += 1
@@ -335,7 +338,9 @@ def recognize(text: str, out: list[Candidate]) -> None:
                 continue
             start = _name_before_title(text, match.start(), word)
             if start is not None:
-                out.append((start, match.end(), "person_name"))
+                # 张先生 is a name with its title; in 张伟先生 the name is 张伟.
+                whole = match.start() - start <= _surname_len(text, start, rare=True)
+                out.append((start, match.end() if whole else match.start(), "person_name"))
                 continue
             if word not in JOB_TITLES:
                 continue
