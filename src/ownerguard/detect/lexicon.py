@@ -39,7 +39,7 @@ _ALL_SURNAMES = SURNAMES | EXTENDED_SURNAMES | RARE_SURNAMES
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    words: dict[str, int]          # 2–3 character words that are not names → frequency
+    words: dict[str, int]          # 2–3 character words → frequency
     names: frozenset[str]          # 2–4 character dictionary names (nr) that start with a surname
     given: dict[str, float]        # character → log-odds of standing in a given name
 
@@ -76,7 +76,8 @@ def load() -> Lexicon:
                 names.add(word)
                 for ch in word[sur:]:
                     in_names[ch] = in_names.get(ch, 0) + 1
-                continue
+        # Every word keeps its frequency, names too: the dictionary tags many ordinary words
+        # nr (安抚, 籍贯, 白班), and its frequency is what says "ordinary".
         if 2 <= n <= 3:
             words[word] = freq
         if freq >= 5:

@@ -112,7 +112,7 @@ SINGLE_CHAR_TITLES = frozenset(t for t in TITLES if len(t) == 1)
 # Words that start with a surname character and are not names. Checked on the surname and the
 # first given character.
 STOP_WORDS = frozenset("""
-马上 方便 安全 高兴 万一 江湖 金额 明天 黄色 白色 常常 周末 向上 于是 何时 任何 许多 和平 平安 林业
+马上 方便 安全 高兴 房东 施工 万一 江湖 金额 明天 黄色 白色 常常 周末 向上 于是 何时 任何 许多 和平 平安 林业
 叶子 石头 司机 师傅 时间 时候 方式 方法 方面 方向 方案 高度 高层 高速 高级 高端 王国 张开 张贴 李子
 刘海 陈列 杨树 黄金 周围 周边 周年 周一 周二 周三 周四 周五 周六 周日 孙子 马路 朱红 胡同 林子 何况
 罗列 郑重 谢谢 宋体 唐朝 许可 许久 韩国 曾经 肖像 田地 董事 余额 余下 叶片 杜绝 苏醒 程序 程度 丁香

@@ -218,6 +218,19 @@ def _name_before_title(text: str, title_start: int, title: str,
     return best
 
 
+# Words that a one-character title starts (工行, 工程, 哥们) or that end in one (施工, 大哥).
+_TITLE_WORDS = frozenset("工行 工程 工作 工人 工地 工资 工具 工业 工商 工期 工位 工单 工种 工装 工艺 工厂 "
+                         "工会 工序 工时 工费 工钱 工友 哥们 姐妹 姐弟 哥哥 姐姐 叔叔 伯伯 婶婶 姨妈 "
+                         "施工 开工 完工 停工 复工 员工 民工 动工 返工 监工 做工 分工 手工 竣工 "
+                         "木工 电工 焊工 瓦工 油工 漆工 钳工 技工 职工 美工 水工".split())
+
+
+def _single_title_word(text: str, start: int, end: int) -> bool:
+    """A surname + one-character title that is really a word, or a title that starts one."""
+    return (text[end - 2:end] in _TITLE_WORDS or text[end - 1:end + 1] in _TITLE_WORDS
+            or text[start - 1:start + 1] in STOP_BIGRAMS)
+
+
 def _bare_name(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` reads as a whole name on its own: surname + 1–2 likely given chars.
 
@@ -312,8 +325,9 @@ def _speakers(text: str, out: list[Candidate]) -> None:
             i = text.find(colon, i + 1)
 
 
-def recognize(text: str, out: list[Candidate]) -> None:
-    """Append person-name candidates found in the folded ``text`` to ``out``."""
+def recognize(text: str, out: list[Candidate], use_model: bool = True) -> None:
+    """Append person-name candidates found in the folded ``text`` to ``out``; with
+    ``use_model``, also the names the lexicon model finds where no rule applies."""
     anchors = []  # where a bare name may end: before a reporting verb, a phone/ID or its label
     for match in _CUE.finditer(text):
         word = match.group()
@@ -337,6 +351,9 @@ def recognize(text: str, out: list[Candidate]) -> None:
             if text[match.end():match.end() + 1] == "们":
                 continue
             start = _name_before_title(text, match.start(), word)
+            if start is not None and len(word) == 1 and _single_title_word(text, start,
+                                                                            match.end()):
+                start = None
             if start is not None:
                 # 张先生 is a name with its title; in 张伟先生 the name is 张伟.
                 whole = match.start() - start <= _surname_len(text, start, rare=True)
@@ -370,3 +387,7 @@ def recognize(text: str, out: list[Candidate]) -> None:
         found = _name_before(text, pos)
         if found:
             out.append((found[0], found[1], "person_name"))
+    if use_model:
+        from ownerguard.detect import model
+
+        model.recognize(text, out, [(c[0], c[1]) for c in out])
