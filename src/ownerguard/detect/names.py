@@ -76,7 +76,7 @@ _CUE = re.compile("|".join(sorted(set(_LABELS) | _TITLE_SET | _POST_CUES | _VERB
 _LABEL_LINKS = ("分别是", "分别为", "是", "为", "叫")
 _HANDOVER = frozenset("到给是叫和与及")
 _SPEAKER_EDGE = frozenset("\n]】")
-_MINORITY = re.compile(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}")
+_MINORITY = re.compile(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}(?:·[\u4e00-\u9fff]{1,8})?")
 _PLACE_SUFFIXES = tuple(sorted(PLACE_SUFFIXES, key=len, reverse=True))
 _TITLES = tuple(TITLES)
 # First characters, so that ``startswith(<long tuple>)`` runs only when it can succeed.
@@ -231,6 +231,22 @@ def _single_title_word(text: str, start: int, end: int) -> bool:
             or text[start - 1:start + 1] in STOP_BIGRAMS)
 
 
+# OCR output puts spaces between characters: 车主：奚 文 斌, 姓名 尉迟 琳, 房东：庞 红 电话：…
+_SPACED = re.compile(r"[\u4e00-\u9fff]{1,2}(?: [\u4e00-\u9fff]{1,2}){1,3}"
+                     r"(?=[ \t]*(?:\n|$)|  |[ \t]+[\u4e00-\u9fff]{1,5}[:：])")
+
+
+def _spaced_name(text: str, pos: int) -> int | None:
+    """End of a name with spaces inside it that starts at ``pos`` after a label, or None."""
+    match = _SPACED.match(text, pos)
+    if match is None:
+        return None
+    letters = match.group().replace(" ", "")
+    if not 2 <= len(letters) <= 4 or not _surname_len(letters, 0, rare=True):
+        return None
+    return match.end()
+
+
 def _bare_name(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` reads as a whole name on its own: surname + 1–2 likely given chars.
 
@@ -365,6 +381,10 @@ def recognize(text: str, out: list[Candidate], use_model: bool = True) -> None:
             pos, strong = match.end(), False
         else:
             pos, strong = _after_label(text, match.end())
+        spaced = _spaced_name(text, pos) if " " in text else None
+        if spaced:
+            out.append((pos, spaced, "person_name"))
+            continue
         while True:
             end = _name_after_label(text, pos, strong)
             if end is None:
@@ -374,6 +394,13 @@ def recognize(text: str, out: list[Candidate], use_model: bool = True) -> None:
             if text[end:end + 1] != "、":
                 break
             pos = end + 1
+    if "·" in text:
+        for match in _MINORITY.finditer(text):
+            start = match.start()
+            if text[start] in _LABEL_FIRST and text.startswith(_LABELS, start):
+                continue  # 访客买买提·艾力: the label's own match finds the name
+            if start == 0 or not _is_han(text[start - 1]) or text[start - 1] in _HANDOVER:
+                out.append((start, match.end(), "person_name"))
     if ":" in text or "：" in text:
         _speakers(text, out)
     for start, end, kind in list(out):
