@@ -27,8 +27,9 @@ def scan(source: str = typer.Argument(..., help="文件，或 - 表示标准输�
         if jsonl:
             lines = sys.stdin if source == "-" else open(source, encoding="utf-8")
             with lines:
-                for line in scan_svc.scan_jsonl(lines):
-                    print(line)
+                write = sys.stdout.write
+                for chunk in scan_svc.scan_jsonl_chunks(lines):
+                    write(chunk)
             return
         path = None if source == "-" else Path(source)
         if path is not None and not path.is_file():

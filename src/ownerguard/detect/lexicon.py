@@ -23,9 +23,12 @@ is built by ``load()`` and cached for the process; tests and the structured-only
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+import importlib.util
+from pathlib import Path
 
 from ownerguard.detect.namedata import (
     COMPOUND_SURNAMES,
@@ -50,43 +53,38 @@ class Lexicon:
         return self.given.get(ch, -3.0)
 
 
-def _read_dictionary():
-    """Lines of jieba's dictionary (``word freq tag``), from inside the installed package."""
-    ref = resources.files("jieba").joinpath("dict.txt")
-    with ref.open("r", encoding="utf-8") as fh:
-        yield from fh
+def _read_dictionary() -> str:
+    """jieba's dictionary (``word freq tag`` per line), from inside the installed package.
+
+    Located without importing jieba (its import alone costs ~0.5 s and sets up a logger)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("jieba is not installed; `pip install jieba` (a dependency)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+    return path.read_text(encoding="utf-8")
+
+
+# One regex pass over the whole file is ~3x faster than splitting 349,046 lines in Python.
+_LINE = re.compile(r"^(\S+) (\d+) (\S+)$", re.M)
 
 
 @lru_cache(maxsize=1)
 def load() -> Lexicon:
     """Build the lexicon (once per process)."""
-    words: dict[str, int] = {}
-    names: set[str] = set()
-    in_names: dict[str, int] = {}
-    in_words: dict[str, int] = {}
-    for line in _read_dictionary():
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        word, freq, tag = parts[0], int(parts[1]), parts[2]
-        n = len(word)
-        if tag.startswith("nr"):
+    rows = _LINE.findall(_read_dictionary())
+    words = {word: int(freq) for word, freq, _ in rows if 2 <= len(word) <= 3}
+    names = set()
+    for word, _, tag in rows:
+        if tag[:2] == "nr" and 2 <= len(word) <= 4:
             sur = 2 if word[:2] in COMPOUND_SURNAMES else 1 if word[0] in _ALL_SURNAMES else 0
-            if sur and 1 <= n - sur <= 2:
+            if sur and 1 <= len(word) - sur <= 2:
                 names.add(word)
-                for ch in word[sur:]:
-                    in_names[ch] = in_names.get(ch, 0) + 1
-        # Every word keeps its frequency, names too: the dictionary tags many ordinary words
-        # nr (安抚, 籍贯, 白班), and its frequency is what says "ordinary".
-        if 2 <= n <= 3:
-            words[word] = freq
-        if freq >= 5:
-            for ch in word:
-                in_words[ch] = in_words.get(ch, 0) + 1
+    in_names = Counter("".join(w[2:] if w[:2] in COMPOUND_SURNAMES else w[1:] for w in names))
+    in_words = Counter("".join(word for word, freq, _ in rows if len(freq) > 1 or freq >= "5"))
     total_names = sum(in_names.values()) or 1
     total_words = sum(in_words.values()) or 1
     given = {}
-    for ch in set(in_names) | set(in_words):
+    for ch in in_names.keys() | in_words.keys():
         p_name = (in_names.get(ch, 0) + 0.5) / total_names
         p_word = (in_words.get(ch, 0) + 0.5) / total_words
         given[ch] = math.log(p_name / p_word)
