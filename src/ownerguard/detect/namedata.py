@@ -17,7 +17,14 @@ without reading the code. Every list answers one question the recognizer asks:
 
 from __future__ import annotations
 
-from ownerguard.vault.masking.name import COMPOUND_SURNAMES
+# The same list as the vault's name masking (``vault.masking.name``; a test keeps them equal):
+# ``detect`` imports nothing from the rest of OwnerGuard but the clock.
+COMPOUND_SURNAMES = frozenset((
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
+    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "万俟", "澹台", "公冶",
+    "太史", "申屠", "钟离", "闻人", "赫连", "拓跋", "司空", "东郭", "第五", "左丘", "濮阳", "淳于",
+    "单于", "宗政", "仲孙", "公羊", "亓官", "司寇", "子车", "谷梁", "乐正", "梁丘", "段干", "巫马",
+))
 
 SURNAMES = frozenset(
     "王李张刘陈杨黄吴赵周徐孙马朱胡林郭何高罗郑梁谢宋唐许邓冯韩曹曾彭萧肖蔡潘田董袁于余叶蒋杜苏"
@@ -132,7 +139,9 @@ STOP_WORDS = frozenset("""
 # Two-character words that end in a surname character: the title after them is a job, not a name
 # (语文老师, 音乐老师, 班主任 read as 文老师, 乐老师, 班主任).
 STOP_BIGRAMS = frozenset("语文 中文 英文 作文 天文 人文 音乐 声乐 帅哥 师姐 师哥 班主 钢琴 体育 数学 "
-                         "美术 物理 化学 历史 地理 政治 生物 科学 家庭 社区 物业 保安 保洁".split())
+                         "美术 物理 化学 历史 地理 政治 生物 科学 家庭 社区 物业 保安 保洁 "
+                         "小时 甲方 乙方 对方 双方 多方 各方 警方 校方 院方 男方 女方 卖方 买方 租方 "
+                         "值班 加班 上班 下班 白班 夜班 早班 晚班 领班".split())
 
 # What follows the surname-initial part of a place or shop name.
 PLACE_SUFFIXES = ("路", "街", "大街", "大道", "巷", "弄", "胡同", "区", "市", "县", "镇", "乡", "村",

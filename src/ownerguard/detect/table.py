@@ -25,7 +25,6 @@ from ownerguard.detect import numbers
 from ownerguard.detect.namedata import (
     COMPOUND_SURNAMES,
     EXTENDED_SURNAMES,
-    NOT_GIVEN_FIRST,
     RARE_SURNAMES,
     STOP_WORDS,
     SURNAMES,
@@ -48,11 +47,13 @@ HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _TITLES = tuple(sorted(TITLES, key=len, reverse=True))
 _STRIP = " \t\"'\u3000"
+# Cells a name column holds that are no one's name.
+_NOT_NAMES = frozenset("匿名 本人 家人 同上 无 待定 不详 未知 空置 单位 公司 物业 保安 前台".split())
 
 
 def looks_tabular(text: str) -> bool:
-    """Cheap test: a tab, or two commas (a CSV row has at least three cells)."""
-    return "\t" in text or text.count(",") >= 2
+    """Cheap test: a tab, two commas, or a comma and a line break (a header and a row)."""
+    return "\t" in text or ("," in text and ("\n" in text or text.count(",") >= 2))
 
 
 def column_type(header: str) -> str | None:
@@ -85,6 +86,7 @@ def _cells(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
 
 
 def _is_header(text: str, cells: list[tuple[int, int]]) -> bool:
+    """No digits, and known columns: 姓名,手机 (two cells) needs both, longer rows one."""
     typed = 0
     for a, b in cells:
         cell = text[a:b]
@@ -92,7 +94,7 @@ def _is_header(text: str, cells: list[tuple[int, int]]) -> bool:
             return False
         if column_type(cell):
             typed += 1
-    return typed >= 1
+    return typed >= (len(cells) if len(cells) < 3 else 1)
 
 
 def is_cell_name(cell: str) -> bool:
@@ -113,8 +115,9 @@ def is_cell_name(cell: str) -> bool:
     rest = cell[sur:]
     if rest in TITLES or (rest.endswith(_TITLES) and n <= 4 and sur + 1 < n):
         return True
-    return (1 <= len(rest) <= 3 and rest[0] not in NOT_GIVEN_FIRST
-            and cell[:2] not in STOP_WORDS)
+    # Alone in a name column, 可心 or 立新 is a given name: function-word first characters
+    # (NOT_GIVEN_FIRST) are only refused when the cell is a common word.
+    return 1 <= len(rest) <= 3 and cell[:2] not in STOP_WORDS and cell not in _NOT_NAMES
 
 
 def recognize(text: str, out: list[Candidate], names: bool = True) -> None:
@@ -128,7 +131,7 @@ def recognize(text: str, out: list[Candidate], names: bool = True) -> None:
         if line_end == -1:
             line_end = length
         line = text[line_start:line_end]
-        sep = "\t" if "\t" in line else "," if line.count(",") >= 2 else None
+        sep = "\t" if "\t" in line else "," if "," in line else None
         if sep is not None:
             cells = _cells(text, line_start, line_end, sep)
             if _is_header(text, cells):
