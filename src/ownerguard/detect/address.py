@@ -64,7 +64,11 @@ _SUFFIXES = ("名苑", "雅苑", "嘉园", "名邸", "公寓", "大厦", "花园
 # Single-character suffixes that also end everyday words (进城, 政府, 海湾) need a longer name.
 _SHORT_SUFFIX_MIN = {"城": 2, "府": 2, "湾": 2, "居": 2, "里": 2, "庭": 2, "邸": 2}
 # Words that end a lead-in rather than start a name: 房源翠湖湾…, 楼盘锦绣家园…
-_LEAD_WORDS = ("房源", "楼盘", "项目", "地址", "住址", "位于", "家住", "小区")
+_LEAD_WORDS = ("房源", "楼盘", "项目", "地址", "住址", "位于", "家住", "小区",
+               # time words and verbs that run straight into a name: 明天锦绣家园3栋…
+               "今天", "明天", "昨天", "后天", "前天", "上午", "下午", "晚上", "早上", "中午",
+               "凌晨", "刚才", "现在", "目前", "当时", "每天", "已经", "正在", "通知", "提醒",
+               "欢迎", "告知", "转告", "联系", "前往", "入住", "搬入", "搬进", "租住", "居住")
 _NAME_MAX = 12
 # Characters a community name does not contain but the words before one do (住在, 地址：,
 # 位于, 本小区, 房号, 业主…): the name starts after the last of them.

@@ -115,10 +115,18 @@ def _nickname(lex: Lexicon, text: str, run_start: int, run_end: int, i: int) -> 
     score = 2.0 - _penalty(freq) * 0.5
     if i > run_start:
         score -= _penalty(lex.word_freq(text[i - 1:i + 1]))
-        if text[i - 1] not in _HANDOVER and not text.endswith(_ROLE_BEFORE, run_start, i):
+        if text[i - 1] in _HANDOVER or text.endswith(_ROLE_BEFORE, run_start, i):
+            score += 0.5
+        else:
             score -= 0.5
+    else:
+        score += 0.5
     if i + 2 < run_end:
         score -= _penalty(lex.word_freq(text[i + 1:i + 3]))
+        if text[i + 2] in NEXT_WORD_CHARS:
+            score += 0.3
+    else:
+        score += 0.5
     return score
 
 
