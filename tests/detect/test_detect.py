@@ -448,6 +448,9 @@ def test_presidio_baseline_runs_without_a_model() -> None:
     assert [(s.type, s.text) for s in spans] == [
         ("person_name", "张伟"), ("phone", "13812345678"), ("id_card", "11010519491231002X")]
     texts = [r["text"] for r in load(EVAL)[:20]]
-    result = benchmark(texts, seconds=0.05, labelled=None)
-    assert set(result) >= {"texts_per_s", "presidio_texts_per_s", "speedup"}
+    result = benchmark(texts, seconds=0.05, labelled=None, jsonl_texts=50)
+    assert set(result) >= {"texts_per_s", "presidio_texts_per_s", "speedup", "short_texts",
+                           "independent", "jsonl"}
+    assert set(result["independent"]) >= {"dev", "own_check"}
+    assert result["jsonl"]["cli_texts_per_s"] > 0
     assert result["texts_per_s"] > 0 and result["presidio_texts_per_s"] > 0
