@@ -5,9 +5,9 @@ A surname list alone would flag every 马上, 方便 and 安全, so a name is on
 * a **label** before it: 业主张伟, 联系人：李娜, 报修人 王芳, 收件人：买买提·艾力. A label followed by
   a colon is *strong* and also admits a surname outside the common list; without a colon the
   surname must be a common one;
-* a **title** after it: 张先生, 李娜女士, 王师傅, 陈经理. The span includes the title (``张先生``):
-  in a repair note that string identifies the household as surely as the full name does, and
-  masking it must not leave ``*先生`` next to a room number with the title cut off as a hint;
+* a **title** after it: 张先生, 李娜女士, 王师傅, 陈经理, 莫工, 韦姐. A surname with its title is
+  one span (``张先生``: in a repair note that string identifies the household as surely as a
+  full name does); after a full name the span is the name alone (``李娜`` in ``李娜女士``);
 * a **chat speaker** at the start of a line: ``王芳：楼上漏水了``;
 * its own **phone or ID right after it**, as on courier slips and pasted sheets:
   ``张伟 13812345678``, ``李娜（身份证…）``, ``6栋1806室　谢俊　185…``;
@@ -21,7 +21,8 @@ punctuation before it.
 
 A candidate is then refused when it is a common word that starts with a surname character
 (``STOP_WORDS``), when a place or shop suffix follows (张江路, 李宁专卖店), or when it is
-already masked (张*, 张*明). How many given-name characters to take (张伟 or 张伟明) is decided
+already masked (张*, 张*明). Names no cue announces are left to the lexicon model (``model``),
+which ``recognize`` calls last. How many given-name characters to take (张伟 or 张伟明) is decided
 by the character after the first one: a likely given-name character is taken, a character that
 usually starts the next word (家, 来, 说…) is not.
 """
