@@ -75,7 +75,7 @@ def load_tagger(name: str):
 
 def run_one(name: str, eval_path: Path, seconds: float) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
-    from importlib.metadata import version, PackageNotFoundError
+    from importlib.metadata import PackageNotFoundError, version
 
     from ownerguard.detect import model
     from ownerguard.detect.core import find

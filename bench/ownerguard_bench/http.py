@@ -25,10 +25,8 @@ def _baseline_app():
     from fastapi import FastAPI
     from sqlalchemy import select
 
-    from ownerguard.store.tables import buildings, residencies, rooms
     from ownerguard.services.runtime import open_runtime
-
-    from ownerguard.store.tables import communities
+    from ownerguard.store.tables import buildings, communities, residencies, rooms
 
     rt = open_runtime()
     app = FastAPI()

@@ -121,8 +121,13 @@ def build_presidio(names: bool = True) -> Any:
     path's counterpart). With names, our lexicon name model (``ownerguard.detect.model``) runs
     inside Presidio as an ``EntityRecognizer``, so both sides carry the same model."""
     try:
-        from presidio_analyzer import AnalyzerEngine, EntityRecognizer, Pattern, PatternRecognizer
-        from presidio_analyzer import RecognizerResult
+        from presidio_analyzer import (
+            AnalyzerEngine,
+            EntityRecognizer,
+            Pattern,
+            PatternRecognizer,
+            RecognizerResult,
+        )
         from presidio_analyzer.nlp_engine import NoOpNlpEngine
         from presidio_analyzer.recognizer_registry import RecognizerRegistry
     except ImportError as exc:  # pragma: no cover - depends on the environment

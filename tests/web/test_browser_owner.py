@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from support.browser import launch, live_server, require_chromium
-from support.staff_world import build_world
 
 from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.services.owners import inquiries as inquiries_svc
+from support.browser import launch, live_server, require_chromium
+from support.staff_world import build_world
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser-owner"
 ALICE_PHONE = "13811112222"

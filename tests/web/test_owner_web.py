@@ -8,7 +8,6 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from support.staff_world import build_world
 
 from ownerguard import clock
 from ownerguard.adapters.contact.sms import list_outbox
@@ -16,6 +15,7 @@ from ownerguard.app import create_app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.i18n import translate
 from ownerguard.services.owners import auth as owner_auth
+from support.staff_world import build_world
 
 ALICE_PHONE = "13811112222"
 BOB_PHONE = "13933334444"

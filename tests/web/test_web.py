@@ -10,7 +10,6 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support.helpers import person_row, store_rows
 
 from ownerguard import web
 from ownerguard.app import create_app
@@ -18,6 +17,7 @@ from ownerguard.domain import training as content
 from ownerguard.services.oversight import audit_query
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.store.tables import residencies
+from support.helpers import person_row, store_rows
 
 PASSWORD = "Sicher-Pass-2026"
 PHONE = "13812345678"

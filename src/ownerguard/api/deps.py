@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 from fastapi import Depends, HTTPException, Request
 
-from ownerguard.services.staff_access import auth as auth_svc
-from ownerguard.services.runtime import Runtime
-from ownerguard.services.staff_access.accounts import StaffRecord
-from ownerguard.store.uow import UnitOfWork
 from ownerguard.edge import client_of  # noqa: F401  (re-exported for the routes)
 from ownerguard.i18n import describe
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import auth as auth_svc
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
 
 SESSION_COOKIE = "og_session"
 CSRF_HEADER = "X-CSRF-Token"

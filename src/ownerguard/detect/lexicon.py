@@ -22,12 +22,12 @@ is built by ``load()`` and cached for the process; tests and the structured-only
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-import importlib.util
 from pathlib import Path
 
 from ownerguard.detect.namedata import (

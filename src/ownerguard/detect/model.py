@@ -36,8 +36,8 @@ from ownerguard.detect.namedata import (
     STOP_WORDS,
     SURNAMES,
 )
+from ownerguard.detect.places import place_follows as _place_follows
 from ownerguard.detect.span import Candidate
-from ownerguard.detect.names import _place_follows
 
 _PLACE_END = frozenset("苑园府湾城区路街村镇县省市州")
 

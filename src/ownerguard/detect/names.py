@@ -38,17 +38,16 @@ from ownerguard.detect.namedata import (
     GIVEN_CHARS,
     JOB_TITLES,
     NEXT_WORD_CHARS,
-    NICK_STOP,
     NOT_GIVEN_FIRST,
     PLACE_SUFFIXES,
     RARE_SURNAMES,
     REPORT_VERBS,
-    SHOP_SUFFIXES,
     STOP_BIGRAMS,
     STOP_WORDS,
     SURNAMES,
     TITLES,
 )
+from ownerguard.detect.places import place_follows
 from ownerguard.detect.span import Candidate
 
 # Words that stand before a name: form labels, roles in the community, kin, salutations.
@@ -85,10 +84,6 @@ _TITLE_FIRST = frozenset(t[0] for t in _TITLES)
 _LABEL_FIRST = frozenset(label[0] for label in _LABELS)
 _RARE = EXTENDED_SURNAMES | RARE_SURNAMES
 _NAME_START = SURNAMES | _RARE | frozenset(c[0] for c in COMPOUND_SURNAMES)
-_PLACE_AT = re.compile(
-    "(?:" + "|".join(_PLACE_SUFFIXES) + ")"
-    + "|(?:(?![" + "".join(sorted(NEXT_WORD_CHARS)) + "])[\u4e00-\u9fff]){1,4}"
-    + "(?:" + "|".join(sorted(SHOP_SUFFIXES, key=len, reverse=True)) + ")")
 
 
 def _is_han(ch: str) -> bool:
@@ -120,10 +115,7 @@ def _title_at(text: str, pos: int) -> str | None:
     return None
 
 
-def _place_follows(text: str, pos: int) -> bool:
-    """A place or shop suffix at ``pos`` (张江|路), or a brand running on to a shop suffix
-    within a few characters (金龙|鱼粮油店) without a word break (家, 去, 在…) on the way."""
-    return _PLACE_AT.match(text, pos) is not None
+_place_follows = place_follows
 
 
 def _stop_word_name(text: str, pos: int, sur: int) -> bool:

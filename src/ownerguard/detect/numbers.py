@@ -21,8 +21,8 @@ from datetime import date
 from stdnum import luhn
 from stdnum.cn import ric
 
-from ownerguard.detect.span import Candidate
 from ownerguard import clock
+from ownerguard.detect.span import Candidate
 
 _THIS_YEAR = clock.today().year
 

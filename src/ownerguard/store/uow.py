@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 # SQLite has one writer at a time. Threads of one process that all BEGIN IMMEDIATE would wait
 # in SQLite's busy handler, which sleeps in growing steps (up to 100 ms); queueing them on a
 # lock of our own hands the database over as soon as the previous writer commits.
-_writer_locks: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
 
 
@@ -35,7 +35,7 @@ class UnitOfWork:
         self.conn: Connection | None = None
         self._committed = False
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self._lock = None
         if self._engine.dialect.name == "sqlite" and not self._read_only:
             self._lock = _writer_lock(self._engine)

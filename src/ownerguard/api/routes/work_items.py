@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 from ownerguard.services.staff_access import freetext
 from ownerguard.services.staff_access import work_items as svc
 from ownerguard.services.staff_access.access import company_wide, staff_context
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
-from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
 CREATORS, ASSIGNERS = svc.CREATORS, svc.ASSIGNERS
