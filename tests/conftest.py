@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.schema import CreateIndex, CreateTable
-from support.hc_sheet import HcSheet, write_hc_sheet
 
 from ownerguard import clock
 from ownerguard.services.home import init_home
 from ownerguard.services.runtime import Runtime, open_runtime
 from ownerguard.store import migrate
 from ownerguard.store.tables import metadata
+from support.hc_sheet import HcSheet, write_hc_sheet
 
 PG_URL = os.environ.get("OWNERGUARD_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -11,10 +11,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from support.owner_world import ALICE_PHONE, owner_token, world  # noqa: F401
 
 from ownerguard import clock
 from ownerguard.domain.deadlines import add_working_days
+from support.owner_world import ALICE_PHONE, owner_token, world  # noqa: F401
 
 EVENING_UTC = "2026-12-07T17:30:00+00:00"        # 01:30 on Tuesday 8 December in Beijing
 

@@ -28,8 +28,8 @@ detector's list) and stay in, because real text has them.
 Label conventions (the detector documents the same ones):
 * phone: the whole number as written, with +86/0086, brackets around the area code and an
   extension (转/-) when present;
-* person_name: the name; when a title follows it directly (先生, 女士, 师傅, 阿姨, 经理…), the title
-  is part of the span (``张先生``, ``李娜女士``): in context that string identifies the person;
+* person_name: the name itself (``李娜`` in ``李娜女士``); a surname with a title (先生, 女士, 师傅,
+  阿姨, 经理…) and no given name is one span (``张先生``): in context that string identifies the person;
 * address: room-level only; a community name that directly precedes and ends in one of the
   listed suffixes (苑, 园, 小区, 花园, …) is part of the span; other community names are not;
 * masked values, bad-checksum IDs and numbers that are not personal are not labelled.
@@ -697,7 +697,8 @@ def render(template: str, kind: str, v: Values, neg: Negatives,
         elif slot == "SURT":
             emit(v.surname() + v.title(), "person_name")
         elif slot == "NAMET":
-            emit(v.name() + rng.choice(("先生", "女士")), "person_name")
+            emit(v.name(), "person_name")  # the name; its title is not part of the span
+            emit(rng.choice(("先生", "女士")))
         elif slot == "MINOR":
             emit(v.minority(), "person_name")
         elif slot == "MOB":

@@ -15,17 +15,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ownerguard.adapters.sheets import read_sheet
 from ownerguard.config import Settings
+from ownerguard.services.home import migrate_database
+from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
+from ownerguard.services.registry.demo_data import generate_csv
+from ownerguard.services.registry.importer import Importer
+from ownerguard.services.runtime import Runtime, open_runtime
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.keys import KeyFile
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
-from ownerguard.services.registry.demo_data import generate_csv
-from ownerguard.services.home import migrate_database
-from ownerguard.services.registry.importer import Importer
-from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
-from ownerguard.services.runtime import Runtime, open_runtime
-from ownerguard.adapters.sheets import read_sheet
 
 ROWS_PER_ROOM = 2.2   # what generate_rows yields on average (owners, family, tenants)
 
@@ -148,10 +148,10 @@ def _http(rt: Runtime, company_id: str, community_id: str, seconds: float) -> di
     import pyotp
     from sqlalchemy import select
 
-    from ownerguard.store.tables import persons
-    from ownerguard.services.staff_access import auth
-    from ownerguard_bench import http as bench_http
     from ownerguard.services.staff_access import accounts as staff_svc
+    from ownerguard.services.staff_access import auth
+    from ownerguard.store.tables import persons
+    from ownerguard_bench import http as bench_http
 
     url = rt.settings.database_url
     (rt.settings.home / "settings.toml").write_text(
@@ -177,8 +177,8 @@ def _detection(seconds: float = 3.0) -> dict:
     Presidio configured with the same recognizers (when presidio-analyzer is installed:
     ``pip install -e '.[bench]'``)."""
     from ownerguard.detect import evaluate
-    from ownerguard_bench.detect import benchmark, chunks
     from ownerguard.detect.evaluate import DEFAULT_EVAL, load
+    from ownerguard_bench.detect import benchmark, chunks
 
     if not DEFAULT_EVAL.exists():
         return {"detect": "bench/eval/pii_eval.jsonl not found (run from a source checkout)"}
@@ -190,8 +190,8 @@ def _detection(seconds: float = 3.0) -> dict:
     try:
         out["detect_speed"] = benchmark(chunks(texts, 100), seconds=seconds)
     except Exception as exc:        # presidio missing or needing a model: say so, no numbers
-        from ownerguard_bench.detect import texts_per_second
         from ownerguard.detect import find
+        from ownerguard_bench.detect import texts_per_second
 
         out["detect_speed"] = {"texts_per_s": round(texts_per_second(find, chunks(texts, 100),
                                                                      seconds)),

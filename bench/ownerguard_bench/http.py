@@ -25,10 +25,8 @@ def _baseline_app():
     from fastapi import FastAPI
     from sqlalchemy import select
 
-    from ownerguard.store.tables import buildings, residencies, rooms
     from ownerguard.services.runtime import open_runtime
-
-    from ownerguard.store.tables import communities
+    from ownerguard.store.tables import buildings, communities, residencies, rooms
 
     rt = open_runtime()
     app = FastAPI()
@@ -64,18 +62,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+APP = "ownerguard.app:from_environment"
+
+
 def _serve(app: str, home: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "OWNERGUARD_HOME": str(home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
+         "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log",
+         *(["--factory"] if app == APP else [])],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            if httpx.get(base + "/healthz" if "asgi" in app else base + "/docs",
+            if httpx.get(base + "/healthz" if app == APP else base + "/docs",
                          timeout=1).status_code < 500:
                 return proc, base
         except httpx.HTTPError:
@@ -112,7 +114,7 @@ async def _load(base: str, method: str, path: str, headers: dict, body: dict | N
 
 def run(home: Path, token: str, person_id: str, seconds: float = 5.0) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
-    app_proc, app_base = _serve("ownerguard.api.asgi:app", home)
+    app_proc, app_base = _serve(APP, home)
     base_proc, base_base = _serve(BASELINE_MODULE, home)
     try:
         baseline = asyncio.run(_load(base_base, "GET", "/baseline/persons", {}, None, seconds))

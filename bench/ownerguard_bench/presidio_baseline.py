@@ -114,10 +114,20 @@ def _flags() -> int:
     return regex.DOTALL | regex.MULTILINE
 
 
-def build_presidio() -> Any:
-    """An ``AnalyzerEngine`` with a model-free ``NoOpNlpEngine`` and our recognizers only."""
+def build_presidio(names: bool = True) -> Any:
+    """An ``AnalyzerEngine`` with a model-free ``NoOpNlpEngine`` and our recognizers only.
+
+    ``names=False`` leaves out the name patterns and the name model (the structured fast
+    path's counterpart). With names, our lexicon name model (``ownerguard.detect.model``) runs
+    inside Presidio as an ``EntityRecognizer``, so both sides carry the same model."""
     try:
-        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer
+        from presidio_analyzer import (
+            AnalyzerEngine,
+            EntityRecognizer,
+            Pattern,
+            PatternRecognizer,
+            RecognizerResult,
+        )
         from presidio_analyzer.nlp_engine import NoOpNlpEngine
         from presidio_analyzer.recognizer_registry import RecognizerRegistry
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -158,8 +168,24 @@ def build_presidio() -> Any:
         Recognizer("EMAIL_ADDRESS", {"email": EMAIL}),
         Recognizer("CN_LICENSE_PLATE", {"plate": PLATE}, plate_ok),
         Recognizer("CN_ADDRESS", {"address": ADDRESS}),
-        Recognizer("CN_PERSON", NAME_PATTERNS, _validate_name),
     ]
+    if names:
+        from ownerguard.detect import model
+
+        class NameModel(EntityRecognizer):
+            """Our lexicon name model (jieba's dictionary) as a Presidio recognizer."""
+
+            def load(self) -> None:
+                model.load()
+
+            def analyze(self, text, entities, nlp_artifacts=None):
+                out: list[Candidate] = []
+                model.recognize(text, out, [])
+                return [RecognizerResult("CN_PERSON", a, b, 0.6) for a, b, _ in out]
+
+        recognizers += [Recognizer("CN_PERSON", NAME_PATTERNS, _validate_name),
+                        NameModel(supported_entities=["CN_PERSON"], name="ownerguard_name_model",
+                                  supported_language=LANGUAGE)]
     try:
         engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "none"}])
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])

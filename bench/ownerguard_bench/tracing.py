@@ -25,6 +25,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ownerguard.detect.namedata import GIVEN_CHARS, SURNAMES
+from ownerguard.services.sharing.tracing.attribute import trace
+from ownerguard.services.sharing.tracing.canaries import make_canaries
+from ownerguard.services.sharing.tracing.leaked import extract, read_leak
+from ownerguard.services.sharing.tracing.variants import render, row_order, variant_of
 from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import (
     agreements,
@@ -40,10 +44,6 @@ from ownerguard.store.tables import (
     units,
 )
 from ownerguard.vault.blind import normalise
-from ownerguard.services.sharing.tracing.attribute import trace
-from ownerguard.services.sharing.tracing.canaries import make_canaries
-from ownerguard.services.sharing.tracing.leaked import extract, read_leak
-from ownerguard.services.sharing.tracing.variants import render, row_order, variant_of
 
 GOAL_SECONDS = 1.0
 CANARIES_PER_PACKAGE = 3
@@ -62,7 +62,10 @@ def _names(rng: random.Random, n: int) -> list[str]:
 
 def _community(conn, rt, rng, population: int) -> tuple[str, str, dict[str, tuple[str, str]]]:
     """Company, community and ``population`` residents: person id → (name, room label)."""
-    from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
+    from ownerguard.services.registry.communities import (
+        get_or_create_community,
+        get_or_create_company,
+    )
 
     company = get_or_create_company(_Uow(conn), rt.keys, f"溯源基准物业-{rng.getrandbits(32):08x}")
     community = get_or_create_community(_Uow(conn), company, "溯源基准小区")

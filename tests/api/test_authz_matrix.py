@@ -6,13 +6,13 @@ an unexpected allow or an unexpected deny in any layer fails the test."""
 from __future__ import annotations
 
 import pytest
-from support.staff_world import build_world
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES, LegalBasis
 from ownerguard.domain.staff import STAFF_ROLES
 from ownerguard.vault.grants import GRANTS
 from ownerguard.vault.policy import Level
+from support.staff_world import build_world
 
 FIELDS = list(CATALOGUE)
 

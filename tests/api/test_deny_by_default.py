@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 
 PUBLIC = {
     ("GET", "/"), ("GET", "/healthz"),

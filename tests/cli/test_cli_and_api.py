@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 from ownerguard.cli.main import app
 from ownerguard.i18n import translate
 from ownerguard.store.tables import audit_log

@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ownerguard import clock
-from ownerguard.errors import Invalid
 from ownerguard.domain.normalize import (
     IdNumber,
     InvalidValue,
@@ -26,6 +25,7 @@ from ownerguard.domain.normalize import (
     normalize_phone,
     normalize_plate,
 )
+from ownerguard.errors import Invalid
 
 EXCEL_LOST = "身份证号被 Excel 以科学计数法存储，后几位已丢失；请将该列设为文本格式后重新导出"
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, update
-from support.helpers import ZHANG, ctx, person_row, shows_refusal, store_rows
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
@@ -30,6 +29,7 @@ from ownerguard.store.tables import (
 )
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.policy import Outcome
+from support.helpers import ZHANG, ctx, person_row, shows_refusal, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, select, update
-from support.helpers import ZHANG, ctx, person_row, store_rows
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
@@ -25,6 +24,7 @@ from ownerguard.vault import checkpoint as cpv
 from ownerguard.vault.audit import COLUMNS, entry_hash
 from ownerguard.vault.audit_verify import verify as verify_chains
 from ownerguard.vault.gate import Gate  # noqa: F401  (the gate writes the entries we read)
+from support.helpers import ZHANG, ctx, person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -10,8 +10,6 @@ slows the run down between batches so the kill lands mid-run.
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import signal
 import subprocess
@@ -20,8 +18,8 @@ import threading
 import time
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select, update
-from support.helpers import ctx
 
 from ownerguard.services.lifecycle import retention
 from ownerguard.services.registry.demo import create_demo
@@ -38,6 +36,7 @@ from ownerguard.store.tables import (
 from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.crypto import open_sealed
+from support.helpers import ctx
 
 PERSON_CT = [c.name for c in persons.c if c.name.endswith("_ct")]
 VEHICLE_CT = [c.name for c in vehicles.c if c.name.endswith("_ct")]

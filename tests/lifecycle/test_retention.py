@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import String, Text, func, insert, select, update
-from support.helpers import ctx, person_row, shows_refusal, store_rows
 from typer.testing import CliRunner
 
 from ownerguard import clock
@@ -45,6 +44,7 @@ from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.crypto import open_sealed
 from ownerguard.vault.keys import KeyFileInsecure
+from support.helpers import ctx, person_row, shows_refusal, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

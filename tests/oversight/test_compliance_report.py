@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from support.owner_world import ALICE_PHONE, world  # noqa: F401
 from typer.testing import CliRunner
 
 from ownerguard import clock
 from ownerguard.cli.main import app
 from ownerguard.services.oversight import compliance_report
+from support.owner_world import ALICE_PHONE, world  # noqa: F401
 
 
 def _data(world) -> dict:

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, select, text, update
-from support.helpers import person_row, store_rows
 from typer.testing import CliRunner
 
 from ownerguard import clock
@@ -37,6 +36,7 @@ from ownerguard.store.tables import (
     shares,
     staff,
 )
+from support.helpers import person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

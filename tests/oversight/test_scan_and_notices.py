@@ -8,12 +8,12 @@ import json
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
-from support.staff_world import build_world
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
 from ownerguard.services.staff_access import notices
 from ownerguard.store.tables import audit_log, notes
+from support.staff_world import build_world
 
 runner = CliRunner()
 TEXT = "业主张伟（电话138 1234 5678）反映3栋2单元1203室卫生间漏水，订单号202311280012345678。"

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from support.helpers import store_rows
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
 
 from ownerguard import clock
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.domain.model import ResidencyRole, age_on
 from ownerguard.domain.rows import PersonRow, RoomRow
+from support.helpers import store_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -13,14 +13,14 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, update
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
-from support.staff_world import add
 
 from ownerguard import clock
 from ownerguard.services.oversight import alerts
 from ownerguard.services.owners import inquiries
 from ownerguard.store.tables import communities
 from ownerguard.store.tables import inquiries as inquiry_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
+from support.staff_world import add
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from support.owner_world import ALICE_PHONE, BOB_PHONE, last_code, owner_token, world  # noqa: F401
 from typer.testing import CliRunner
 
 from ownerguard import clock
 from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.cli.main import app
 from ownerguard.services.owners import auth as owner_auth
+from support.owner_world import ALICE_PHONE, BOB_PHONE, last_code, owner_token, world  # noqa: F401
 
 _last_code = last_code
 

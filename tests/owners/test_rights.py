@@ -13,9 +13,6 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from support.helpers import ctx, person_row, store_rows
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token
-from support.staff_world import build_world
 
 from ownerguard import clock
 from ownerguard.domain.model import ResidencyRole
@@ -31,6 +28,9 @@ from ownerguard.store.tables import (
     rights_requests,
 )
 from ownerguard.vault.policy import Outcome
+from support.helpers import ctx, person_row, store_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token
+from support.staff_world import build_world
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

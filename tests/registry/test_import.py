@@ -15,11 +15,11 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import MetaData, select, text
 from typer.testing import CliRunner
-from support.helpers import shows_refusal
 
 from ownerguard.cli.main import app
 from ownerguard.store.tables import audit_log
 from ownerguard.vault.audit_verify import verify
+from support.helpers import shows_refusal
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from support.helpers import ctx, person_row, store_rows
 
 from ownerguard.services.registry import persons as svc
 from ownerguard.store.tables import audit_log, blind_index, person_keys, persons
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.policy import Outcome
+from support.helpers import ctx, person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -14,8 +14,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from support.helpers import person_row, store_rows
-from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
 from typer.testing import CliRunner
 
 from ownerguard import clock
@@ -24,6 +22,8 @@ from ownerguard.cli.main import app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.services.sharing import shares as shares_svc
 from ownerguard.store.tables import persons, share_canaries, share_members, shares
+from support.helpers import person_row, store_rows
+from support.owner_world import ALICE_PHONE, BOB_PHONE, owner_token, world  # noqa: F401
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -19,7 +19,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
-from support.helpers import person_row, store_rows
 
 from ownerguard import clock
 from ownerguard.services.sharing.tracing import (
@@ -48,6 +47,7 @@ from ownerguard.store.tables import (
     shares,
 )
 from ownerguard.vault.blind import normalise
+from support.helpers import person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -12,14 +12,12 @@ import stat
 import threading
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from support.fake_axb import create_fake_axb
-from support.fake_sms import create_fake_sms
 
 from ownerguard import clock
 from ownerguard.adapters.contact import (
@@ -38,6 +36,8 @@ from ownerguard.adapters.contact import (
     render,
 )
 from ownerguard.adapters.contact.number_broker import axb_signature
+from support.fake_axb import create_fake_axb
+from support.fake_sms import create_fake_sms
 
 OWNER = "13812345678"
 OWNER_SPACED = "+86 138 1234 5678"
@@ -270,7 +270,7 @@ def test_pool_allocates_releases_and_recycles_oldest_released_last():
 
 
 def test_pool_exhaustion_and_reclaiming_expired_bindings():
-    now = [datetime(2024, 8, 15, 9, 0, tzinfo=timezone.utc)]
+    now = [datetime(2024, 8, 15, 9, 0, tzinfo=UTC)]
     pool = PoolBroker(["17000000010", "17000000011"], clock=lambda: now[0])
     pool.bind(OWNER, STAFF, "WO-1", now[0] + timedelta(hours=1))
     pool.bind(OWNER, STAFF, "WO-2", now[0] + timedelta(hours=3))
@@ -319,7 +319,7 @@ def test_pool_restores_from_stored_bindings():
 
 
 def test_pool_restore_replaces_its_view_but_keeps_uncommitted_local_bindings():
-    now = [datetime(2024, 8, 15, 9, 0, tzinfo=timezone.utc)]
+    now = [datetime(2024, 8, 15, 9, 0, tzinfo=UTC)]
     pool = PoolBroker("17000000000-17000000002", clock=lambda: now[0])
     assert pool.restore(["17000000000", "17000000001"]) == 2
     mine = pool.bind(OWNER, STAFF, "WO-1", now[0] + timedelta(hours=1))

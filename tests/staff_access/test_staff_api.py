@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from support.staff_world import build_world
 
 from ownerguard import clock
 from ownerguard.services.oversight import anomalies
 from ownerguard.store.tables import alerts, audit_log, staff, staff_sessions
+from support.staff_world import build_world
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

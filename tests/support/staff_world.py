@@ -9,7 +9,7 @@ import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 from ownerguard.domain.staff import STAFF_ROLES
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import work_items

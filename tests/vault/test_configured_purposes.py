@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.helpers import ctx, person_row, store_rows
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
@@ -14,6 +13,7 @@ from ownerguard.domain import fields as catalogue
 from ownerguard.domain import purposes
 from ownerguard.services.runtime import open_runtime
 from ownerguard.vault.policy import Outcome, WorkItemRef
+from support.helpers import ctx, person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

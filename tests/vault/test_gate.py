@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from support.helpers import ctx, person_row, store_rows
 
 from ownerguard.services.registry import persons as svc
 from ownerguard.store.tables import audit_log
 from ownerguard.vault.audit import AuditWriteFailed
 from ownerguard.vault.gate import PersonNotFound
 from ownerguard.vault.policy import Outcome, community_scope
+from support.helpers import ctx, person_row, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

@@ -9,7 +9,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
-from support.helpers import ctx
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
@@ -19,6 +18,7 @@ from ownerguard.store import migrate
 from ownerguard.store.tables import company_keys, metadata, person_keys, persons
 from ownerguard.vault.policy import Outcome
 from ownerguard.vault.rotation import pending, rotate
+from support.helpers import ctx
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres

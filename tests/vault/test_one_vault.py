@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from support.helpers import ctx, person_row, store_rows
 
 from ownerguard.domain.model import ResidencyRole
 from ownerguard.services.registry import persons as svc
@@ -15,6 +14,7 @@ from ownerguard.store.tables import alerts, audit_log, blind_index, persons, res
 from ownerguard.vault import identity, rotation
 from ownerguard.vault.identity import Home, Identity
 from ownerguard.vault.policy import Outcome, WorkItemRef
+from support.helpers import ctx, person_row, store_rows
 
 pytestmark = pytest.mark.postgres
 

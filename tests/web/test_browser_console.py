@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from support.browser import launch, live_server, require_chromium
-from support.staff_world import PASSWORD, build_world
 
 from ownerguard.services.staff_access import accounts as staff_svc
+from support.browser import launch, live_server, require_chromium
+from support.staff_world import PASSWORD, build_world
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from support.browser import launch, live_server, require_chromium
-from support.staff_world import build_world
 
 from ownerguard.adapters.contact.sms import list_outbox
 from ownerguard.services.owners import inquiries as inquiries_svc
+from support.browser import launch, live_server, require_chromium
+from support.staff_world import build_world
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser-owner"
 ALICE_PHONE = "13811112222"
@@ -123,9 +123,6 @@ def test_owner_journey_on_a_phone(server):
             shot(page, "06-inquiry-filed")
 
             # 5. the company answers; the owner takes it to the owners' committee
-            if not all(callable(getattr(inquiries_svc, n, None))
-                       for n in ("answer", "detail", "escalate")):
-                pytest.skip("services.inquiries has no answer/detail/escalate yet")
             with world.rt.uow(read_only=True) as uow:
                 iid = next(i.id for i in inquiries_svc.mine(uow, _session(world))
                            if i.number == number)

@@ -8,14 +8,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from support.staff_world import build_world
 
 from ownerguard import clock
 from ownerguard.adapters.contact.sms import list_outbox
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.i18n import translate
 from ownerguard.services.owners import auth as owner_auth
+from support.staff_world import build_world
 
 ALICE_PHONE = "13811112222"
 BOB_PHONE = "13933334444"
@@ -403,12 +403,6 @@ def staff_answers(world, iid: str, text: str) -> None:
         uow.commit()
 
 
-needs_detail = pytest.mark.skipif(
-    not __import__("ownerguard.web.owner_inquiry", fromlist=["available"]).available(),
-    reason="services.inquiries.detail/accept/escalate or services.dossier.build missing")
-
-
-@needs_detail
 def test_inquiry_detail_answer_escalate_and_dossier(world):
     import io
     import zipfile
@@ -439,7 +433,6 @@ def test_inquiry_detail_answer_escalate_and_dossier(world):
     assert "the company answered" in page and "with the owners&#39; committee" in page
 
 
-@needs_detail
 def test_accept_an_answer(world):
     client = sign_in(world, ALICE_PHONE)
     iid, _ = file_inquiry(client)
@@ -456,7 +449,6 @@ def test_accept_an_answer(world):
     assert r.status_code == 403                       # CSRF
 
 
-@needs_detail
 def test_inquiry_pages_idor(world):
     alice = sign_in(world, ALICE_PHONE)
     iid, number = file_inquiry(alice, "爱丽丝的秘密质疑")
@@ -476,12 +468,6 @@ def test_inquiry_pages_idor(world):
 
 # --- rights requests ---------------------------------------------------------------------------
 
-needs_rights = pytest.mark.skipif(
-    not __import__("ownerguard.web.owner_rights", fromlist=["available"]).available(),
-    reason="services.rights (file, copy_of, mine, detail) missing")
-
-
-@needs_rights
 def test_rights_copy_request_and_downloads(world):
     import io
     import json
@@ -512,7 +498,6 @@ def test_rights_copy_request_and_downloads(world):
     assert rid not in bob.get("/owner/rights").text
 
 
-@needs_rights
 def test_rights_correction_and_deletion_are_filed(world):
     client = sign_in(world, ALICE_PHONE)
     csrf = csrf_of(client.get("/owner/rights").text)

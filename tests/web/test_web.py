@@ -10,14 +10,14 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from support.helpers import person_row, shows_refusal, store_rows
 
 from ownerguard import web
-from ownerguard.api.app import create_app
+from ownerguard.app import create_app
 from ownerguard.domain import training as content
 from ownerguard.services.oversight import audit_query
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.store.tables import residencies
+from support.helpers import person_row, shows_refusal, store_rows
 
 PASSWORD = "Sicher-Pass-2026"
 PHONE = "13812345678"

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 from fastapi import Depends, HTTPException, Request
 
-from ownerguard.services.staff_access import auth as auth_svc
+from ownerguard.edge import client_of  # noqa: F401  (re-exported for the routes)
+from ownerguard.i18n import describe
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import auth as auth_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.web.i18n import Translator
 
 SESSION_COOKIE = "og_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -24,10 +25,6 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.rt
 
 
-def client_of(request: Request) -> str:
-    # Behind a reverse proxy the operator sets --proxy-headers on uvicorn; we record what the
-    # server saw, never a forwarded header it did not verify.
-    return request.client.host if request.client else ""
 
 
 def uow(request: Request) -> Iterator[UnitOfWork]:
@@ -38,8 +35,7 @@ def uow(request: Request) -> Iterator[UnitOfWork]:
 def error(status: int, code: str, zh: str | None = None, en: str | None = None
           ) -> HTTPException:
     if zh is None:
-        t_zh, t_en = Translator("zh"), Translator("en")
-        zh, en = t_zh.reason(code), t_en.reason(code)
+        zh, en = describe(code, "zh_CN"), describe(code, "en")
     return HTTPException(status, {"code": code, "reason": zh, "reason_en": en or zh})
 
 

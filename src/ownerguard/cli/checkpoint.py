@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -19,7 +18,7 @@ checkpoint_app = typer.Typer(help="审计检查点（交业委会保管）/ sign
 @checkpoint_app.command("create")
 def checkpoint_create(
         out: Path = typer.Option(..., "--out", help="检查点 JSON 文件 / checkpoint JSON file"),
-        qr: Optional[Path] = typer.Option(None, "--qr", help="二维码 .png 或 .svg / QR code")
+        qr: Path | None = typer.Option(None, "--qr", help="二维码 .png 或 .svg / QR code")
 ) -> None:
     """签署当前审计链头 / sign the current audit chain heads."""
     from ownerguard.services.lifecycle import checkpoints as svc
@@ -79,7 +78,7 @@ def checkpoint_public_key(as_json: bool = typer.Option(False, "--json")) -> None
 
 
 def audit_export(out: Path = typer.Option(..., "--out", help="导出文件 .jsonl / export file"),
-                 chain: Optional[list[str]] = typer.Option(
+                 chain: list[str] | None = typer.Option(
                      None, "--chain", help="只导出这些链（小区编号）/ only these chains")) -> None:
     """导出审计日志供独立校验（JSON lines，0600）/ export the audit log for the standalone
     verifier."""

@@ -23,7 +23,7 @@ def actor_name() -> str:
     return os.environ.get("OWNERGUARD_ACTOR") or f"cli:{getpass.getuser()}"
 
 
-def fail(zh: str, en: str, code: int = 2) -> "typer.Exit":
+def fail(zh: str, en: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]错误[/]: {zh}\n[dim]error: {en}[/]")
     return typer.Exit(code)
 

@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ownerguard.services.oversight import doctor as doctor_svc
 from ownerguard.cli.context import console
+from ownerguard.services.oversight import doctor as doctor_svc
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 LABEL = {"high": "高 HIGH", "medium": "中 MEDIUM", "low": "低 LOW", "info": "提示 INFO"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -42,10 +41,10 @@ def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False,
 
 
 @leak_app.command("alias")
-def alias(phone: str, company: Optional[str] = typer.Option(None)) -> None:
+def alias(phone: str, company: str | None = typer.Option(None)) -> None:
     """来电/短信号码是否为某个共享包的隐私号 / is this number one of our share aliases?"""
-    from ownerguard.services.sharing import leaks
     from ownerguard.cli.context import operator_context
+    from ownerguard.services.sharing import leaks
 
     with runtime() as rt:
         ctx = operator_context(rt, company, None)

@@ -6,28 +6,27 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ownerguard.cli.backup import backup_app
+from ownerguard.cli.checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
+from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
+from ownerguard.cli.doctor import doctor as doctor_command
+from ownerguard.cli.leak import leak_app
+from ownerguard.cli.report import report_app
+from ownerguard.cli.retention import keys_rotate_persons, residents_app, retention_app
+from ownerguard.cli.scan import scan as scan_command
+from ownerguard.cli.staff import export_app, staff_app
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.i18n import translate
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.registry.communities import DEFAULT_COMPANY, find_community
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.i18n import translate
-from ownerguard.cli.backup import backup_app
-from ownerguard.cli.leak import leak_app
-from ownerguard.cli.report import report_app
-from ownerguard.cli.checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
-from ownerguard.cli.doctor import doctor as doctor_command
-from ownerguard.cli.retention import keys_rotate_persons, residents_app, retention_app
-from ownerguard.cli.scan import scan as scan_command
-from ownerguard.cli.staff import export_app, staff_app
-from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
 
 app = typer.Typer(help="业主信息卫士 OwnerGuard — owners' personal data behind one audited gate.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -58,8 +57,8 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.command("list")
 def outbox_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出开发发件箱中的短信（号码已脱敏）/ messages in the development outbox (masked)."""
-    from ownerguard.config import load_settings
     from ownerguard.adapters.contact.sms import list_outbox
+    from ownerguard.config import load_settings
 
     records = list_outbox(load_settings().home / "outbox")
     if as_json:
@@ -126,7 +125,7 @@ def migrate() -> None:
 
 @app.command()
 def demo(rooms: int = typer.Option(300, help="房屋数 / rooms"),
-         community: Optional[str] = typer.Option(None, help="小区名 / community name"),
+         community: str | None = typer.Option(None, help="小区名 / community name"),
          seed: int = typer.Option(0, help="随机种子 / random seed")) -> None:
     """生成一个演示小区（虚构数据）/ create a demo community with fictitious residents."""
     _demo(rooms=rooms, community=community, seed=seed)
@@ -173,8 +172,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readab
                             "import valid rows and report the rest (default: all or nothing)"),
             ) -> None:
     """导入业主表（CSV/xlsx）/ import an owner sheet."""
-    from ownerguard.services.registry.import_sheet import import_file
     from ownerguard.adapters.sheets import SheetError
+    from ownerguard.services.registry.import_sheet import import_file
 
     with runtime() as rt, _progress() as bar:
         tasks: dict[str, int] = {}
@@ -225,12 +224,12 @@ def template(out: Path = typer.Argument(Path("ownerguard-导入模板.xlsx"))) -
 # -- persons ---------------------------------------------------------------------------------
 @persons_app.command("search")
 def persons_search(
-        phone: Optional[str] = typer.Option(None, help="手机号或尾号4位 / phone or last 4"),
-        id_number: Optional[str] = typer.Option(None, "--id", help="证件号 / ID number"),
-        name: Optional[str] = typer.Option(None, help="姓名（精确）/ exact name"),
-        room: Optional[str] = typer.Option(None, help="房屋，如 1栋1单元101 / room"),
-        community: Optional[str] = typer.Option(None, help="小区 / community"),
-        company: Optional[str] = typer.Option(None, help="物业公司 / company"),
+        phone: str | None = typer.Option(None, help="手机号或尾号4位 / phone or last 4"),
+        id_number: str | None = typer.Option(None, "--id", help="证件号 / ID number"),
+        name: str | None = typer.Option(None, help="姓名（精确）/ exact name"),
+        room: str | None = typer.Option(None, help="房屋，如 1栋1单元101 / room"),
+        community: str | None = typer.Option(None, help="小区 / community"),
+        company: str | None = typer.Option(None, help="物业公司 / company"),
         purpose: str = typer.Option("record_keeping", help="用途 / purpose"),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """按手机号、证件号、姓名或房屋查找（结果脱敏显示）/ find persons (shown masked)."""
@@ -260,7 +259,7 @@ def persons_show(
         person_id: str = typer.Argument(..., help="人员编号 / person id"),
         reveal: list[str] = typer.Option([], help="明文查看的字段 / field to reveal"),
         purpose: str = typer.Option("record_keeping", help="用途 / purpose"),
-        company: Optional[str] = typer.Option(None),
+        company: str | None = typer.Option(None),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """查看一个人（默认脱敏；--reveal 需说明用途并记入审计）/ show one person."""
     with runtime() as rt:
@@ -277,7 +276,7 @@ def persons_show(
 @persons_app.command("shred")
 def persons_shred(person_id: str,
                   purpose: str = typer.Option("rights_request", help="用途 / purpose"),
-                  company: Optional[str] = typer.Option(None),
+                  company: str | None = typer.Option(None),
                   yes: bool = typer.Option(False, "--yes", help="确认 / confirm")) -> None:
     """删除此人的数据密钥（不可恢复）/ crypto-shred one person (irreversible)."""
     if not yes:
@@ -326,7 +325,7 @@ def _print_views(views, as_json: bool, detail: bool = False) -> None:
 # -- audit -----------------------------------------------------------------------------------
 @audit_app.command("verify")
 def audit_verify(as_json: bool = typer.Option(False, "--json"),
-                 checkpoint: Optional[Path] = typer.Option(
+                 checkpoint: Path | None = typer.Option(
                      None, "--checkpoint", help="业委会保管的检查点 / a signed checkpoint")) -> None:
     """校验审计链 / verify the audit hash chains (exit 1 on the first bad entry)."""
     if checkpoint is not None:
@@ -393,10 +392,9 @@ def policy_show(as_json: bool = typer.Option(False, "--json"),
                 markdown: bool = typer.Option(False, "--markdown",
                                               help="输出 Markdown / print Markdown")) -> None:
     """打印字段目录与角色×用途×字段矩阵 / print the catalogue and the policy matrix."""
+    from ownerguard.config import load_settings
     from ownerguard.services.oversight.policy_doc import SYMBOL, policy_markdown
     from ownerguard.services.runtime import default_policy
-
-    from ownerguard.config import load_settings
 
     policy = default_policy(load_settings())
     if markdown:
@@ -429,7 +427,7 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     """启动 Web 服务 / serve the API."""
     import uvicorn
 
-    from ownerguard.api.app import create_app
+    from ownerguard.app import create_app
     from ownerguard.services.lifecycle.scheduler import Scheduler
 
     with runtime() as rt:
@@ -453,7 +451,7 @@ app.add_typer(jobs_app, name="jobs")
 
 
 @jobs_app.command("run")
-def jobs_run(only: Optional[list[str]] = typer.Option(None, "--only",
+def jobs_run(only: list[str] | None = typer.Option(None, "--only",
                                                       help="只运行指定任务 / run just these")
              ) -> None:
     """立即运行一次全部定时任务（可用 cron 调用）/ run every periodic job once (for cron)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,7 +17,7 @@ report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
 def compliance(start: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD / from"),
                end: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD / to"),
                out: Path = typer.Option(..., "--out", help="输出文件 .pdf/.html/.json / output"),
-               company: Optional[str] = typer.Option(None)) -> None:
+               company: str | None = typer.Option(None)) -> None:
     """合规审计报告（PDF/HTML/JSON，按文件扩展名）/ the compliance self-audit report."""
     from ownerguard.services.oversight import compliance_report
 

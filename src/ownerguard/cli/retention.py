@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
 from ownerguard.domain.retention import RetentionConfigError, rules_from_settings
 from ownerguard.services.lifecycle import retention as retention_svc  # also registers the daily job
 from ownerguard.services.registry.communities import find_community
 from ownerguard.vault.keys import KeyProblem
-from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
 
 retention_app = typer.Typer(help="保存期限与清除 / retention rules and purge",
                             no_args_is_help=True)
@@ -88,10 +87,10 @@ def run(dry_run: bool = typer.Option(False, "--dry-run",
 @residents_app.command("move-out")
 def move_out(room: str = typer.Option(..., help="房屋，如“1栋 1单元 101” / room"),
              community: str = typer.Option(..., help="小区 / community"),
-             on: Optional[str] = typer.Option(None, "--date",
+             on: str | None = typer.Option(None, "--date",
                                               help="迁出日期 YYYY-MM-DD（默认今天）/ date"),
-             person: Optional[str] = typer.Option(None, help="只迁出此人（人员编号）/ one person"),
-             company: Optional[str] = typer.Option(None, help="物业公司 / company"),
+             person: str | None = typer.Option(None, help="只迁出此人（人员编号）/ one person"),
+             company: str | None = typer.Option(None, help="物业公司 / company"),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """住户迁出：结束居住关系，到期后由保存期限任务清除 / end the residency; retention purges later."""
     from ownerguard import clock

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
+from ownerguard.cli.context import actor_name, console, fail, runtime
+from ownerguard.services.registry.communities import list_communities
 from ownerguard.services.sharing import exports as exports_svc
 from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.services.registry.communities import list_communities
-from ownerguard.cli.context import actor_name, console, fail, runtime
 
 staff_app = typer.Typer(help="员工账号 / staff accounts", no_args_is_help=True)
 export_app = typer.Typer(help="导出追溯 / export tracing", no_args_is_help=True)
@@ -33,9 +32,9 @@ def add(username: str,
         role: str = typer.Option(..., help="front_desk|steward|guard|technician|finance|"
                                            "manager|dpo|sysadmin|committee_member"),
         community: list[str] = typer.Option([], help="负责的小区（可多次）/ community in scope"),
-        building: Optional[str] = typer.Option(None, help="仅限此楼栋 / only this building"),
-        company: Optional[str] = typer.Option(None),
-        display_name: Optional[str] = typer.Option(None),
+        building: str | None = typer.Option(None, help="仅限此楼栋 / only this building"),
+        company: str | None = typer.Option(None),
+        display_name: str | None = typer.Option(None),
         password_stdin: bool = typer.Option(False, "--password-stdin",
                                             help="从标准输入读取密码 / read the password from stdin"),
         service: bool = typer.Option(False, "--service",
@@ -128,7 +127,7 @@ def disable(username: str) -> None:
 
 @export_app.command("trace")
 def trace(file: Path = typer.Argument(..., exists=True, dir_okay=False),
-          company: Optional[str] = typer.Option(None),
+          company: str | None = typer.Option(None),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """从泄露的文件追溯导出来源 / trace a leaked file back to its export."""
     with runtime() as rt, rt.uow(read_only=True) as uow:
@@ -150,8 +149,8 @@ def otp(username: str) -> None:
     """打印演示账号当前的动态验证码（仅限演示公司）/ current one-time code of a demo account."""
     import pyotp
 
-    from ownerguard.services.registry.demo import DEMO_COMPANY
     from ownerguard.services.registry.communities import list_communities as _pairs
+    from ownerguard.services.registry.demo import DEMO_COMPANY
 
     with runtime() as rt, rt.uow() as uow:
         record = staff_svc.get(uow, username=username)

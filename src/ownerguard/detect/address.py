@@ -7,9 +7,11 @@ part of the span when it directly precedes the room and ends in a residential su
 one household in the city. Names ending otherwise (``龙湖时代天街``) are left out: without a
 suffix we cannot tell a community from a street or a shop.
 
-The bare dash form ``3-2-1203`` is also a courier shelf code, a date, a part number; it counts
-only when it ends in 室/房, follows a community name, or has a housing word nearby (住, 房号,
-业主, 楼, 单元, 访…) — and not right after words that name a code (取件码, 编号).
+The bare dash form ``3-2-1203`` (and ``21#905``, ``18#2-601``) is how rooms are written in
+lists, sheets and chats, so it counts on its own — except right after a word that names a code
+(取件码, 编号, 货架, 柜): there it is a courier shelf or a part number. A zone before the
+building (``B区``, ``东区``) belongs to the span; lead words before a community name (房源,
+楼盘) do not.
 """
 
 from __future__ import annotations
@@ -24,24 +26,27 @@ _BUILDING = rf"(?:[0-9]{{1,3}}|[A-Za-z]|[{_CN}]{{1,3}})"
 _ROOM_WORD = r"室|房(?![屋间产东租号子价型款贷源主])"
 _ROOM_END = "(?:" + _ROOM_WORD + ")"
 _ROOM = r"[0-9]{3,4}(?:" + _ROOM_WORD + r"|号)?"
+# A unit (单元): 2单元, 二单元, 西单元 (east/west staircases of one building); 3门 in the north.
+_UNIT = rf"(?:(?:[0-9]{{1,2}}|[{_CN}]{{1,2}}|[东西南北中])单元|[0-9]{{1,2}}门)"
 # What follows the building number.
 _FORMS = (
-    # 3栋2单元1203室 · 5号楼1单元302
-    rf"(?:(?:栋|幢|座|号楼|栋楼)(?:[0-9]{{1,2}}|[{_CN}]{{1,2}})单元{_ROOM}"
+    # 3栋2单元1203室 · 5号楼1单元302 · 2号楼西单元303 · 7号楼3门402
+    rf"(?:(?:栋|幢|座|号楼|栋楼){_UNIT}{_ROOM}"
     # 5号楼2-1203
     r"|(?:号楼|栋|幢|座)[0-9]{1,2}-[0-9]{3,4}" + _ROOM_END + "?"
     # 3栋1203室 · 5号楼1203
     r"|(?:栋|幢|座|号楼)[0-9]{3,4}" + _ROOM_END + "?"
+    # 21#905 · 18#2-601 (the building number written with #, as on work-order exports)
+    r"|#(?:[0-9]{1,2}-)?[0-9]{3,4}(?:" + _ROOM_WORD + r"|号)?"
     # 12幢3号 (villas, town houses)
     r"|幢[0-9]{1,3}号)"
 )
 _DASH = r"[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}" + _ROOM_END + "?"
-
 # Like the digit tokens (see ``numbers``), the pattern consumes its first character before any
 # lookbehind, so the engine skips in C to the next digit, letter or Chinese numeral; lookbehinds
 # then say which part (an optional phase "二期", or the building number) that character began.
 _ADDRESS = re.compile(
-    rf"[0-9A-Za-z{_CN}](?<![0-9A-Za-z\-.].)(?:"
+    rf"[0-9A-Za-z{_CN}](?<![0-9A-Za-z.].)(?<![0-9A-Za-z.]-.)(?:"
     # with a phase: 二期3栋2单元1203室, 2期3-2-1203
     rf"(?:(?<=[0-9])[0-9]?|(?<=[{_CN}])[{_CN}]{{0,2}})期"
     + "(?:" + _BUILDING + _FORMS + "|(?P<dash>" + _DASH + "))"
@@ -52,12 +57,18 @@ _ADDRESS = re.compile(
 )
 
 # Characters that introduce one of the forms; a text without any is skipped at once.
-_MARKER = re.compile("栋|幢|座|号楼|-")
+_MARKER = re.compile("栋|幢|座|号楼|-|#")
 
 _SUFFIXES = ("名苑", "雅苑", "嘉园", "名邸", "公寓", "大厦", "花园", "华庭", "公馆", "家园",
-             "小区", "苑", "园", "府", "湾", "城")
+             "小区", "新村", "苑", "园", "府", "湾", "城", "居", "邸", "庭", "里")
 # Single-character suffixes that also end everyday words (进城, 政府, 海湾) need a longer name.
-_SHORT_SUFFIX_MIN = {"城": 2, "府": 2, "湾": 2}
+_SHORT_SUFFIX_MIN = {"城": 2, "府": 2, "湾": 2, "居": 2, "里": 2, "庭": 2, "邸": 2}
+# Words that end a lead-in rather than start a name: 房源翠湖湾…, 楼盘锦绣家园…
+_LEAD_WORDS = ("房源", "楼盘", "项目", "地址", "住址", "位于", "家住", "小区",
+               # time words and verbs that run straight into a name: 明天锦绣家园3栋…
+               "今天", "明天", "昨天", "后天", "前天", "上午", "下午", "晚上", "早上", "中午",
+               "凌晨", "刚才", "现在", "目前", "当时", "每天", "已经", "正在", "通知", "提醒",
+               "欢迎", "告知", "转告", "联系", "前往", "入住", "搬入", "搬进", "租住", "居住")
 _NAME_MAX = 12
 # Characters a community name does not contain but the words before one do (住在, 地址：,
 # 位于, 本小区, 房号, 业主…): the name starts after the last of them.
@@ -65,8 +76,7 @@ _NAME_STOP = frozenset("在住是的于到我您你他她家址为和与及了�
                        "把被将请由本该此这那主户系看赴回离近邻旁隔壁靠经过访带搬租购买卖入进即都也"
                        "屋房置"
                        "还就：:，,。；;、 （）()【】[]\n\t")
-_HOUSING_WORDS = re.compile(r"住|址|房|业主|室|楼|单元|户|家|小区|访")
-_CODE_WORDS = re.compile(r"码|编号|单号|件号|货号|型号")
+_CODE_WORDS = re.compile(r"码|编号|单号|件号|货号|型号|货架|柜|格口|批号|批次|序列")
 
 
 _HAN_NUMERALS = frozenset("壹贰叁肆伍陆柒捌玖拾一二三四五六七八九十")
@@ -92,17 +102,25 @@ def community_start(text: str, start: int) -> int:
         if not _is_name_char(ch):
             break
         i -= 1
+    for lead in _LEAD_WORDS:
+        # the lead word starts at the name (楼盘锦绣家园) or at the stop before it (房|源翠湖湾)
+        for at in (i, i - 1):
+            if at >= 0 and head.startswith(lead, at) and len(head) - len(suffix) - at > len(lead):
+                i = at + len(lead)
+                break
     name_len = len(head) - len(suffix) - i
     if name_len < _SHORT_SUFFIX_MIN.get(suffix, 1):
         return start
     return start - (len(head) - i)
 
 
-def _has_housing_context(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - 8):start]
-    if _CODE_WORDS.search(before[-4:]):
-        return False
-    return bool(_HOUSING_WORDS.search(before) or _HOUSING_WORDS.search(text[end:end + 4]))
+# A zone before the building: B区11栋1601, 东区7-2-301, 二区3栋.
+_ZONE = re.compile(rf"(?:[A-Za-z]|[东西南北中]|[{_CN}]{{1,2}}|[0-9]{{1,2}})区$")
+
+
+def _code_context(text: str, start: int) -> bool:
+    """A code word right before ``start``: 取件码 8-2-3301 is a shelf, not a room."""
+    return _CODE_WORDS.search(text[max(0, start - 6):start]) is not None
 
 
 def recognize(text: str, out: list[Candidate]) -> None:
@@ -111,10 +129,11 @@ def recognize(text: str, out: list[Candidate]) -> None:
         return
     for match in _ADDRESS.finditer(text):
         start, end = match.span()
-        named = community_start(text, start)
         dash = match.group("dash") or match.group("dash2")
-        # 3-2-1203 is a room only with a housing word near it; 3-2-1203室 says so itself.
-        if (dash and named == start and not dash.endswith(("室", "房"))
-                and not _has_housing_context(text, start, end)):
-            continue
-        out.append((named, end, "address"))
+        if dash and _code_context(text, start):
+            continue  # 取件码 8-2-3301, 货架 3-2-1024
+        if start >= 2 and text[start - 1] == "区":
+            zone = _ZONE.search(text, max(0, start - 3), start)
+            if zone:
+                start = zone.start()
+        out.append((community_start(text, start), end, "address"))

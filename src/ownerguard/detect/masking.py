@@ -9,12 +9,11 @@ card first 6 + last 4 (the issuer and the digits printed on receipts), e-mail fi
 
 from __future__ import annotations
 
-from ownerguard.vault.masking import mask
-
 from ownerguard.detect.core import find
 from ownerguard.detect.namedata import TITLES
 from ownerguard.detect.normalize import fold
 from ownerguard.detect.span import Span
+from ownerguard.vault.masking import mask
 
 _DIGITS_ONLY = str.maketrans("", "", " -")
 

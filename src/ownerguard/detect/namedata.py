@@ -17,7 +17,14 @@ without reading the code. Every list answers one question the recognizer asks:
 
 from __future__ import annotations
 
-from ownerguard.vault.masking.name import COMPOUND_SURNAMES
+# The same list as the vault's name masking (``vault.masking.name``; a test keeps them equal):
+# ``detect`` imports nothing from the rest of OwnerGuard but the clock.
+COMPOUND_SURNAMES = frozenset((
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
+    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "万俟", "澹台", "公冶",
+    "太史", "申屠", "钟离", "闻人", "赫连", "拓跋", "司空", "东郭", "第五", "左丘", "濮阳", "淳于",
+    "单于", "宗政", "仲孙", "公羊", "亓官", "司寇", "子车", "谷梁", "乐正", "梁丘", "段干", "巫马",
+))
 
 SURNAMES = frozenset(
     "王李张刘陈杨黄吴赵周徐孙马朱胡林郭何高罗郑梁谢宋唐许邓冯韩曹曾彭萧肖蔡潘田董袁于余叶蒋杜苏"
@@ -36,11 +43,32 @@ EXTENDED_SURNAMES = frozenset(
     "阙戈伏鹿雍辜羊亓邰赫杭况鲜逯隆茹诸嵇湛宾戎勾茅揭尉冶束檀阴昝幸衡尧闭封谈鞠惠胥储栗燕楚冀"
 ) - SURNAMES
 
+# Rare surnames (the rest of 百家姓 and other attested ones). Believed only where something
+# else vouches for a name: a label, a title, a column of a sheet, the name model.
+RARE_SURNAMES = frozenset(
+    "邴宓栾郦母荀辜汝贡鄂蓟綦籍仉隗逄毋钮蹇苍糜訾钭乜郗晁韶濮莘危计羊巴丰皇花佴仝厍"
+    "郏酆暴笪逯夔庹邗邛郯郤郇郅邳邶鄞郧鄘缑璩扶堵怀甫弓荣储汲邰钦井段富巫乌焦弘"
+    "牧山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲"
+    "邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍却璩桑桂濮牛寿通边扈"
+    "燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄"
+    "阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺"
+    "权逯盖益桓公晋楚闫法汝鄢涂钦归海岳帅缑亢况有琴商牟佘佴伯赏墨哈谯笪年爱阳佟"
+) - SURNAMES - EXTENDED_SURNAMES - frozenset("都有爱国法那能从通后相空步终年别居广红山海东公伯文班益容富寿暴双越帅权禄赏归须甫养却印宿习充")
+
+# Nicknames made of 小/老 + a surname (小邓, 老蔡) are names; these are ordinary words.
+NICK_STOP = frozenset("""
+小时 小心 小学 小孩 小姐 小吃 小区 小米 小说 小伙 小组 小于 小平 小康 小明 小白 小金 小龙 小马
+小路 小车 小包 小费 小田 小麦 小商 小卖 小雨 小雪 小满 小寒 小暑 小年 小朋 小子 小王 小时候
+老师 老公 老家 老板 老人 老乡 老年 老婆 老总 老大 老小 老化 老是 老实 老虎 老鼠 老百 老汉 老外
+老式 老旧 老房 老龄 老兵 老牌 老屋 老街 老城 老区 老字 老话 老成 老将 老手 老样 老天 老少 老伴
+老友 老朋 老同 老师傅 老娘 老爷 老太 老头 老乡 老干 老奶 老何 老于
+""".split())
+
 # Surnames that are also everyday prepositions/conjunctions: "向张先生", "于李女士" — when a
 # shorter reading starting with a real surname exists, the longer one is not taken.
 FUNCTION_SURNAMES = frozenset("于向和从与及同跟让叫请给找问把被对将由为在是有")
 
-__all__ = ["COMPOUND_SURNAMES", "EXTENDED_SURNAMES", "FUNCTION_SURNAMES", "GIVEN_CHARS",
+__all__ = ["COMPOUND_SURNAMES", "EXTENDED_SURNAMES", "NICK_STOP", "RARE_SURNAMES", "FUNCTION_SURNAMES", "GIVEN_CHARS",
            "JOB_TITLES", "REPORT_VERBS", "NEXT_WORD_CHARS", "SHOP_SUFFIXES",
            "NOT_GIVEN_FIRST", "PLACE_SUFFIXES", "STOP_BIGRAMS", "STOP_WORDS", "SURNAMES",
            "TITLES"]
@@ -82,15 +110,16 @@ NEXT_WORD_CHARS = frozenset(
 
 # Titles after a surname or full name. The span includes the title: "张先生" names a person in
 # context as surely as "张伟" does. Single-character titles only count right after a surname.
-TITLES = ("总经理", "先生", "女士", "小姐", "师傅", "阿姨", "叔叔", "经理", "老师", "大爷", "大妈",
-          "奶奶", "爷爷", "大姐", "大哥", "主任", "医生", "律师", "老板", "警官", "同学", "总",
-          "姐", "哥")
+TITLES = ("总经理", "老太太", "先生", "女士", "小姐", "师傅", "阿姨", "叔叔", "经理", "老师", "大爷",
+          "大妈", "奶奶", "爷爷", "大姐", "大哥", "主任", "医生", "律师", "老板", "警官", "同学",
+          "主管", "会计", "阿婆", "婆婆", "老太", "大伯", "伯伯", "大叔", "大婶", "阿公", "队长",
+          "班长", "书记", "教授", "护士", "总", "工", "姐", "哥", "叔", "姨", "嫂", "婶", "伯")
 SINGLE_CHAR_TITLES = frozenset(t for t in TITLES if len(t) == 1)
 
 # Words that start with a surname character and are not names. Checked on the surname and the
 # first given character.
 STOP_WORDS = frozenset("""
-马上 方便 安全 高兴 万一 江湖 金额 明天 黄色 白色 常常 周末 向上 于是 何时 任何 许多 和平 平安 林业
+马上 方便 安全 高兴 房东 施工 万一 江湖 金额 明天 黄色 白色 常常 周末 向上 于是 何时 任何 许多 和平 平安 林业
 叶子 石头 司机 师傅 时间 时候 方式 方法 方面 方向 方案 高度 高层 高速 高级 高端 王国 张开 张贴 李子
 刘海 陈列 杨树 黄金 周围 周边 周年 周一 周二 周三 周四 周五 周六 周日 孙子 马路 朱红 胡同 林子 何况
 罗列 郑重 谢谢 宋体 唐朝 许可 许久 韩国 曾经 肖像 田地 董事 余额 余下 叶片 杜绝 苏醒 程序 程度 丁香
@@ -110,7 +139,9 @@ STOP_WORDS = frozenset("""
 # Two-character words that end in a surname character: the title after them is a job, not a name
 # (语文老师, 音乐老师, 班主任 read as 文老师, 乐老师, 班主任).
 STOP_BIGRAMS = frozenset("语文 中文 英文 作文 天文 人文 音乐 声乐 帅哥 师姐 师哥 班主 钢琴 体育 数学 "
-                         "美术 物理 化学 历史 地理 政治 生物 科学 家庭 社区 物业 保安 保洁".split())
+                         "美术 物理 化学 历史 地理 政治 生物 科学 家庭 社区 物业 保安 保洁 "
+                         "小时 甲方 乙方 对方 双方 多方 各方 警方 校方 院方 男方 女方 卖方 买方 租方 "
+                         "值班 加班 上班 下班 白班 夜班 早班 晚班 领班".split())
 
 # What follows the surname-initial part of a place or shop name.
 PLACE_SUFFIXES = ("路", "街", "大街", "大道", "巷", "弄", "胡同", "区", "市", "县", "镇", "乡", "村",
@@ -126,7 +157,8 @@ SHOP_SUFFIXES = ("店", "超市", "公司", "集团", "银行", "医院", "学�
                  "门诊", "诊所", "工作室", "中心")
 
 # Titles that also stand *before* a name as a job: 项目经理蔡英, 维修师傅张伟.
-JOB_TITLES = frozenset(("总经理", "经理", "师傅", "老师", "主任", "医生", "律师", "警官"))
+JOB_TITLES = frozenset(("总经理", "经理", "师傅", "老师", "主任", "医生", "律师", "警官", "主管",
+                        "会计", "队长", "班长", "书记"))
 
 # Verbs that follow the person who speaks or reports: 王芳说, 田博反映.
 REPORT_VERBS = ("反映", "说", "称", "表示", "来电", "投诉", "报修", "要求", "反馈", "询问", "咨询",

@@ -5,9 +5,9 @@ A surname list alone would flag every 马上, 方便 and 安全, so a name is on
 * a **label** before it: 业主张伟, 联系人：李娜, 报修人 王芳, 收件人：买买提·艾力. A label followed by
   a colon is *strong* and also admits a surname outside the common list; without a colon the
   surname must be a common one;
-* a **title** after it: 张先生, 李娜女士, 王师傅, 陈经理. The span includes the title (``张先生``):
-  in a repair note that string identifies the household as surely as the full name does, and
-  masking it must not leave ``*先生`` next to a room number with the title cut off as a hint;
+* a **title** after it: 张先生, 李娜女士, 王师傅, 陈经理, 莫工, 韦姐. A surname with its title is
+  one span (``张先生``: in a repair note that string identifies the household as surely as a
+  full name does); after a full name the span is the name alone (``李娜`` in ``李娜女士``);
 * a **chat speaker** at the start of a line: ``王芳：楼上漏水了``;
 * its own **phone or ID right after it**, as on courier slips and pasted sheets:
   ``张伟 13812345678``, ``李娜（身份证…）``, ``6栋1806室　谢俊　185…``;
@@ -21,7 +21,8 @@ punctuation before it.
 
 A candidate is then refused when it is a common word that starts with a surname character
 (``STOP_WORDS``), when a place or shop suffix follows (张江路, 李宁专卖店), or when it is
-already masked (张*, 张*明). How many given-name characters to take (张伟 or 张伟明) is decided
+already masked (张*, 张*明). Names no cue announces are left to the lexicon model (``model``),
+which ``recognize`` calls last. How many given-name characters to take (张伟 or 张伟明) is decided
 by the character after the first one: a likely given-name character is taken, a character that
 usually starts the next word (家, 来, 说…) is not.
 """
@@ -39,13 +40,14 @@ from ownerguard.detect.namedata import (
     NEXT_WORD_CHARS,
     NOT_GIVEN_FIRST,
     PLACE_SUFFIXES,
+    RARE_SURNAMES,
     REPORT_VERBS,
-    SHOP_SUFFIXES,
     STOP_BIGRAMS,
     STOP_WORDS,
     SURNAMES,
     TITLES,
 )
+from ownerguard.detect.places import place_follows
 from ownerguard.detect.span import Candidate
 
 # Words that stand before a name: form labels, roles in the community, kin, salutations.
@@ -74,17 +76,14 @@ _CUE = re.compile("|".join(sorted(set(_LABELS) | _TITLE_SET | _POST_CUES | _VERB
 _LABEL_LINKS = ("分别是", "分别为", "是", "为", "叫")
 _HANDOVER = frozenset("到给是叫和与及")
 _SPEAKER_EDGE = frozenset("\n]】")
-_MINORITY = re.compile(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}")
+_MINORITY = re.compile(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}(?:·[\u4e00-\u9fff]{1,8})?")
 _PLACE_SUFFIXES = tuple(sorted(PLACE_SUFFIXES, key=len, reverse=True))
 _TITLES = tuple(TITLES)
 # First characters, so that ``startswith(<long tuple>)`` runs only when it can succeed.
 _TITLE_FIRST = frozenset(t[0] for t in _TITLES)
 _LABEL_FIRST = frozenset(label[0] for label in _LABELS)
-_NAME_START = SURNAMES | EXTENDED_SURNAMES | frozenset(c[0] for c in COMPOUND_SURNAMES)
-_PLACE_AT = re.compile(
-    "(?:" + "|".join(_PLACE_SUFFIXES) + ")"
-    + "|(?:(?![" + "".join(sorted(NEXT_WORD_CHARS)) + "])[\u4e00-\u9fff]){1,4}"
-    + "(?:" + "|".join(sorted(SHOP_SUFFIXES, key=len, reverse=True)) + ")")
+_RARE = EXTENDED_SURNAMES | RARE_SURNAMES
+_NAME_START = SURNAMES | _RARE | frozenset(c[0] for c in COMPOUND_SURNAMES)
 
 
 def _is_han(ch: str) -> bool:
@@ -99,12 +98,12 @@ def _surname_len(text: str, pos: int, rare: bool = False) -> int:
     if text[pos:pos + 2] in COMPOUND_SURNAMES:
         return 2
     ch = text[pos:pos + 1]
-    return 1 if ch in SURNAMES or rare and ch in EXTENDED_SURNAMES else 0
+    return 1 if ch in SURNAMES or rare and ch in _RARE else 0
 
 
 def _strict(text: str, pos: int) -> bool:
     """Whether the surname at ``pos`` is a rare one, whose given name must look like one."""
-    return text[pos:pos + 1] in EXTENDED_SURNAMES and text[pos:pos + 2] not in COMPOUND_SURNAMES
+    return text[pos:pos + 1] in _RARE and text[pos:pos + 2] not in COMPOUND_SURNAMES
 
 
 def _title_at(text: str, pos: int) -> str | None:
@@ -116,10 +115,7 @@ def _title_at(text: str, pos: int) -> str | None:
     return None
 
 
-def _place_follows(text: str, pos: int) -> bool:
-    """A place or shop suffix at ``pos`` (张江|路), or a brand running on to a shop suffix
-    within a few characters (金龙|鱼粮油店) without a word break (家, 去, 在…) on the way."""
-    return _PLACE_AT.match(text, pos) is not None
+_place_follows = place_follows
 
 
 def _stop_word_name(text: str, pos: int, sur: int) -> bool:
@@ -164,12 +160,12 @@ def _name_after_label(text: str, pos: int, strong: bool) -> int | None:
         return None
     end = g + 1
     if (title := _title_at(text, end)) and len(title) > 1:
-        return end + len(title)
+        return end  # 张伟先生: the name is 张伟
     second = text[end:end + 1]
     if second and _is_han(second) and second not in NEXT_WORD_CHARS:
         # A title after it settles that the second character is still the name: 董桂花先生.
         if (title := _title_at(text, end + 1)) and len(title) > 1:
-            return end + 1 + len(title)
+            return end + 1
         if (second in GIVEN_CHARS and text[end:end + 2] not in STOP_WORDS
                 and not _place_follows(text, end + 1)) or text[pos:end] in STOP_WORDS:
             end += 1
@@ -213,6 +209,35 @@ def _name_before_title(text: str, title_start: int, title: str,
         if text[start] not in FUNCTION_SURNAMES:
             break
     return best
+
+
+# Words that a one-character title starts (工行, 工程, 哥们) or that end in one (施工, 大哥).
+_TITLE_WORDS = frozenset("工行 工程 工作 工人 工地 工资 工具 工业 工商 工期 工位 工单 工种 工装 工艺 工厂 "
+                         "工会 工序 工时 工费 工钱 工友 哥们 姐妹 姐弟 哥哥 姐姐 叔叔 伯伯 婶婶 姨妈 "
+                         "施工 开工 完工 停工 复工 员工 民工 动工 返工 监工 做工 分工 手工 竣工 "
+                         "木工 电工 焊工 瓦工 油工 漆工 钳工 技工 职工 美工 水工".split())
+
+
+def _single_title_word(text: str, start: int, end: int) -> bool:
+    """A surname + one-character title that is really a word, or a title that starts one."""
+    return (text[end - 2:end] in _TITLE_WORDS or text[end - 1:end + 1] in _TITLE_WORDS
+            or text[start - 1:start + 1] in STOP_BIGRAMS)
+
+
+# OCR output puts spaces between characters: 车主：奚 文 斌, 姓名 尉迟 琳, 房东：庞 红 电话：…
+_SPACED = re.compile(r"[\u4e00-\u9fff]{1,2}(?: [\u4e00-\u9fff]{1,2}){1,3}"
+                     r"(?=[ \t]*(?:\n|$)|  |[ \t]+[\u4e00-\u9fff]{1,5}[:：])")
+
+
+def _spaced_name(text: str, pos: int) -> int | None:
+    """End of a name with spaces inside it that starts at ``pos`` after a label, or None."""
+    match = _SPACED.match(text, pos)
+    if match is None:
+        return None
+    letters = match.group().replace(" ", "")
+    if not 2 <= len(letters) <= 4 or not _surname_len(letters, 0, rare=True):
+        return None
+    return match.end()
 
 
 def _bare_name(text: str, start: int, end: int) -> bool:
@@ -309,8 +334,9 @@ def _speakers(text: str, out: list[Candidate]) -> None:
             i = text.find(colon, i + 1)
 
 
-def recognize(text: str, out: list[Candidate]) -> None:
-    """Append person-name candidates found in the folded ``text`` to ``out``."""
+def recognize(text: str, out: list[Candidate], use_model: bool = True) -> None:
+    """Append person-name candidates found in the folded ``text`` to ``out``; with
+    ``use_model``, also the names the lexicon model finds where no rule applies."""
     anchors = []  # where a bare name may end: before a reporting verb, a phone/ID or its label
     for match in _CUE.finditer(text):
         word = match.group()
@@ -334,8 +360,13 @@ def recognize(text: str, out: list[Candidate]) -> None:
             if text[match.end():match.end() + 1] == "们":
                 continue
             start = _name_before_title(text, match.start(), word)
+            if start is not None and len(word) == 1 and _single_title_word(text, start,
+                                                                            match.end()):
+                start = None
             if start is not None:
-                out.append((start, match.end(), "person_name"))
+                # 张先生 is a name with its title; in 张伟先生 the name is 张伟.
+                whole = match.start() - start <= _surname_len(text, start, rare=True)
+                out.append((start, match.end() if whole else match.start(), "person_name"))
                 continue
             if word not in JOB_TITLES:
                 continue
@@ -343,6 +374,10 @@ def recognize(text: str, out: list[Candidate]) -> None:
             pos, strong = match.end(), False
         else:
             pos, strong = _after_label(text, match.end())
+        spaced = _spaced_name(text, pos) if " " in text else None
+        if spaced:
+            out.append((pos, spaced, "person_name"))
+            continue
         while True:
             end = _name_after_label(text, pos, strong)
             if end is None:
@@ -352,6 +387,13 @@ def recognize(text: str, out: list[Candidate]) -> None:
             if text[end:end + 1] != "、":
                 break
             pos = end + 1
+    if "·" in text:
+        for match in _MINORITY.finditer(text):
+            start = match.start()
+            if text[start] in _LABEL_FIRST and text.startswith(_LABELS, start):
+                continue  # 访客买买提·艾力: the label's own match finds the name
+            if start == 0 or not _is_han(text[start - 1]) or text[start - 1] in _HANDOVER:
+                out.append((start, match.end(), "person_name"))
     if ":" in text or "：" in text:
         _speakers(text, out)
     for start, end, kind in list(out):
@@ -365,3 +407,7 @@ def recognize(text: str, out: list[Candidate]) -> None:
         found = _name_before(text, pos)
         if found:
             out.append((found[0], found[1], "person_name"))
+    if use_model:
+        from ownerguard.detect import model
+
+        model.recognize(text, out, [(c[0], c[1]) for c in out])

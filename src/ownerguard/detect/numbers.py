@@ -21,8 +21,8 @@ from datetime import date
 from stdnum import luhn
 from stdnum.cn import ric
 
-from ownerguard.detect.span import Candidate
 from ownerguard import clock
+from ownerguard.detect.span import Candidate
 
 _THIS_YEAR = clock.today().year
 
@@ -31,14 +31,16 @@ _THIS_YEAR = clock.today().year
 # lookbehind is tried at every position, ~3x slower); the left boundary is then checked with
 # two-character lookbehinds, and each alternative says with a lookbehind which first character
 # it continues. ``re.ASCII``: \d would admit Arabic-Indic digits, so classes are spelt [0-9].
-_R = r"(?![0-9A-Za-z_*@])(?![.,][0-9])(?!-[0-9])"
+# After a token: no digit, letter, mask or @ continues it, no decimal part, no thousands group
+# (``,812``): a comma before anything else is a separator, as in a CSV row.
+_R = r"(?![0-9A-Za-z_*@])(?!\.[0-9])(?!,[0-9]{3}(?![0-9]))(?!-[0-9])"
 # Area codes: 010 and 02x are three digits, every other one is four (0xxx, x ≠ 0–2).
 _AREA = r"(?:10|2[0-9]|[3-9][0-9]{2})"
 _MOB_REST = r"[3-9][0-9](?:[ -]?[0-9]{4}){2}"
 _LOCAL = r"[2-9][0-9]{2,3}[ -]?[0-9]{4}(?: ?(?:-|转|#|ext\.?|分机) ?[0-9]{1,5})?"
 
 _TOKEN = re.compile(
-    r"[0-9+(EG](?<![0-9A-Za-z_*].)(?<![0-9][.,].)(?:"
+    r"[0-9+(EG](?<![0-9A-Za-z_*].)(?<![0-9]\..)(?:"
     # mobile: 1[3-9]x xxxx xxxx with optional spaces/dashes and +86 / 0086 / (+86)
     r"(?P<mob>(?<=\+)86[ -]?1" + _MOB_REST + r"|(?<=0)086[ -]?1" + _MOB_REST
     + r"|(?<=\()\+?86\) ?1" + _MOB_REST + r"|(?<=1)" + _MOB_REST + ")"
@@ -68,7 +70,7 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 _PLATE_LETTER = "A-HJ-NP-Za-hj-np-z"
 _PLATE = re.compile(
     f"[{_PROVINCES}][{_PLATE_LETTER}][·\\- ]?"
-    f"(?:[DFdf][{_PLATE_LETTER}0-9][0-9]{{4}}"          # new energy, small: D/F + 5
+    f"(?:[DFdf][{_PLATE_LETTER}0-9]{{5}}"               # new energy, small: D/F + 5
     f"|[0-9]{{5}}[DFdf]"                               # new energy, large: 5 digits + D/F
     f"|[{_PLATE_LETTER}0-9]{{4}}[{_PLATE_LETTER}0-9挂学警港澳领])"
     r"(?![A-Za-z0-9])",
@@ -80,7 +82,7 @@ _PASSPORT_CUE = re.compile(r"护照(?:号码|号)?[ :：]*([A-Z]{1,2}[0-9]{6,9})
 
 # Context. Windows are short: a cue is the label right before the value.
 _CONTEXT_BEFORE = 10
-_NEGATIVE = re.compile(r"订单|单号|流水|发票|票号|运单|快递|工单|编号|证号|交易号|条码|批次|"
+_NEGATIVE = re.compile(r"订单|单号|流水|发票|票号|运单|快递(?!员|小哥|师傅)|工单|编号|证号|交易号|条码|批次|"
                        r"取件码|验证码|券号|会员号|读数|尾号|合同号|序列号|型号|SN")
 _CARD_WORDS = re.compile(r"卡|账号|帐号|账户|帐户|收款|转账|户名|开户")
 _PHONE_WORDS = re.compile(r"电话|手机|联系|致电|拨打|热线|座机|Tel|tel|TEL|号码|微信")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ownerguard.i18n import Label
+
 
 class Sensitivity(str, enum.Enum):
     PERSONAL = "personal"        # 一般个人信息
@@ -83,3 +85,10 @@ CATALOGUE: dict[str, FieldSpec] = {
 PERSON_FIELDS = ("name", "gender", "phone", "id_type", "id_number", "birth_date",
                  "contact_name", "contact_phone")
 VEHICLE_FIELDS = ("plate", "vehicle_brand", "vehicle_colour")
+
+
+def field_label(name: str) -> Label:
+    """A field as a message parameter: the catalogue's ``field.<name>`` if it has one, else the
+    field's own zh/en labels, else the name."""
+    spec = CATALOGUE.get(name)
+    return Label("field", name, (spec.label_zh, spec.label_en) if spec else None)

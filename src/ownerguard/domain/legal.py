@@ -31,7 +31,7 @@ class Requirement:
 
 
 def _load_requirements() -> dict[str, Requirement]:
-    doc = tomllib.loads(files("ownerguard.content.legal").joinpath("requirements.toml")
+    doc = tomllib.loads(files("ownerguard.content").joinpath("legal").joinpath("requirements.toml")
                         .read_text(encoding="utf-8"))
     out = {lid: Requirement(lid, v["zh"], v["en"], tuple(v["articles"])) for lid, v in doc.items()}
     expected = [f"L{n}" for n in range(1, len(out) + 1)]

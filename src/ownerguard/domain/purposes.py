@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 
 from ownerguard.errors import Invalid
+from ownerguard.i18n import Label
 
 
 class LegalBasis(str, enum.Enum):
@@ -99,3 +100,9 @@ def purpose_from_settings(code: str, doc: dict) -> tuple[Purpose, tuple[str, ...
                                  choices=", ".join(b.value for b in LegalBasis)) from None
     return (Purpose(code, doc.get("label_zh", code), doc.get("label_en", code), basis,
                     doc.get("work_item")), tuple(doc.get("fields", ())))
+
+
+def purpose_label(code: str) -> Label:
+    """A purpose as a message parameter (``purpose.<code>``, else its own labels)."""
+    p = PURPOSES.get(code)
+    return Label("purpose", code, (p.label_zh, p.label_en) if p else None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ownerguard.i18n import Label
+
 
 @dataclass(frozen=True)
 class Role:
@@ -48,3 +50,9 @@ ROLES: dict[str, Role] = {
 }
 
 STAFF_ROLES = tuple(code for code, r in ROLES.items() if r.staff)
+
+
+def role_label(code: str) -> Label:
+    """A role as a message parameter or label (``role.<code>``, else its own labels)."""
+    r = ROLES.get(code)
+    return Label("role", code, (r.label_zh, r.label_en) if r else None)

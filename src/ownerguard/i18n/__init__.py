@@ -20,7 +20,6 @@ list or tuple of either is shown joined by the language's ``list_sep`` (、 or "
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -35,10 +34,16 @@ LOCALE_DIR = Path(str(files("ownerguard.i18n").joinpath("locale")))
 
 @dataclass(frozen=True)
 class Label:
-    """A parameter shown by its label: ``Label("field", "phone")`` → 手机号 / mobile."""
+    """A parameter shown by its label: ``Label("field", "phone")`` → 手机号 / mobile. ``own``
+    carries the (zh, en) labels of a domain catalogue (fields, purposes, roles), used when the
+    message catalogue has no entry of its own (``domain.fields.field_label`` builds these)."""
 
     kind: str
     code: str
+    own: tuple[str, str] | None = None
+
+    def text(self, lang: str | None = None) -> str:
+        return label(self.kind, self.code, lang, self.own)
 
 
 def locales() -> tuple[str, ...]:
@@ -92,10 +97,19 @@ def translate(msgid: str, lang: str | None = SOURCE, /, **params: object) -> str
         return text
 
 
+def describe(code: str, lang: str | None = SOURCE) -> str:
+    """The text of a decision or refusal code: a policy reason (``reason.<code>``), else a
+    refusal (``error.<code>``), else a page text of that id; the code itself if none."""
+    for msgid in (f"reason.{code}", f"error.{code}", code):
+        if has(msgid):
+            return translate(msgid, lang)
+    return code
+
+
 def _shown(value: object, lang: str) -> object:
     """A parameter as it appears in the text: labels and refusals in ``lang``, lists joined."""
     if isinstance(value, Label):
-        return label(value.kind, value.code, lang)
+        return label(value.kind, value.code, lang, value.own)
     if callable(getattr(value, "message", None)):
         return value.message(lang)
     if isinstance(value, (list, tuple)):
@@ -103,9 +117,12 @@ def _shown(value: object, lang: str) -> object:
     return value
 
 
-def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:
-    """The label of a code (``field``, ``purpose``, ``role``, …): the catalogue's entry, else
-    the domain catalogue's own zh/en label, else the code."""
+def label(kind: str, code: str | None, lang: str | None = SOURCE,
+          own: tuple[str, str] | None = None) -> str:
+    """The label of a code (``field``, ``purpose``, ``role``, ``alert``…): the catalogue's
+    entry in ``lang``; else ``own`` — the (zh, en) labels a domain catalogue carries as data
+    (fields, purposes and roles do: a deployment adds its own purposes in settings.toml);
+    else the source catalogue's entry; else the code."""
     if not code:
         return ""
     lang = normalise(lang)
@@ -113,23 +130,9 @@ def label(kind: str, code: str | None, lang: str | None = SOURCE) -> str:
     texts = catalogue()
     if msgid in texts[lang]:
         return translate(msgid, lang)
-    own = _domain_label(kind, code, lang)
     if own:
-        return own
+        return own[1] if lang == "en" else own[0]
     return texts[SOURCE].get(msgid, code)
-
-
-def _domain_label(kind: str, code: str, lang: str) -> str | None:
-    """Fields, purposes and roles carry zh and en labels as data (a deployment adds its own
-    purposes in settings.toml); a catalogue entry of the same code overrides them."""
-    from ownerguard.domain import fields, purposes, staff
-
-    table: Mapping = {"field": fields.CATALOGUE, "purpose": purposes.PURPOSES,
-                      "role": staff.ROLES}.get(kind, {})
-    item = table.get(code)
-    if item is None:
-        return None
-    return item.label_en if lang == "en" else item.label_zh
 
 
 class Translations:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from ownerguard import detect
 from ownerguard.config import Settings, load_settings
 from ownerguard.store.db import make_engine
 from ownerguard.store.uow import UnitOfWork
@@ -52,6 +53,20 @@ class Runtime:
     def close(self) -> None:
         self.engine.dispose()
 
+    def health(self) -> dict[str, str]:
+        """Liveness and readiness: the database answers and the master key is loaded."""
+        checks = {"database": "ok", "master_key": "ok"}
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            checks["database"] = "unavailable"
+        try:
+            self.master.current_version()
+        except Exception:
+            checks["master_key"] = "unavailable"
+        return checks
+
 
 def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
                  master: MasterKey | None = None) -> Runtime:
@@ -61,7 +76,8 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
     keys = DataKeys(master)
     policy = default_policy(settings)
     audit = AuditLog()
-    rt = Runtime(settings, engine, master, keys, policy, audit, Gate(keys, policy, audit),
+    rt = Runtime(settings, engine, master, keys, policy, audit,
+                 Gate(keys, policy, audit, mask_text=detect.mask_text),
                  Passwords.from_settings(settings.security))
     # Shreds recorded outside the database win over any older copy of it put back in place.
     from ownerguard.services.lifecycle.shred_ledger import on_open

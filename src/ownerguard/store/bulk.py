@@ -10,7 +10,6 @@ the unit of work's own connection and transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from operator import itemgetter
 
 from sqlalchemy import Connection, LargeBinary, Table, insert

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 # SQLite has one writer at a time. Threads of one process that all BEGIN IMMEDIATE would wait
 # in SQLite's busy handler, which sleeps in growing steps (up to 100 ms); queueing them on a
 # lock of our own hands the database over as soon as the previous writer commits.
-_writer_locks: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = weakref.WeakKeyDictionary()
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
 
 
@@ -32,10 +32,18 @@ class UnitOfWork:
     def __init__(self, engine: Engine, *, read_only: bool = False):
         self._engine = engine
         self._read_only = read_only
-        self.conn: Connection | None = None
+        self._conn: Connection | None = None
         self._committed = False
+        self._lock: threading.Lock | None = None
 
-    def __enter__(self) -> "UnitOfWork":
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection; only inside ``with``."""
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open (use it in a with block)")
+        return self._conn
+
+    def __enter__(self) -> UnitOfWork:
         self._lock = None
         if self._engine.dialect.name == "sqlite" and not self._read_only:
             self._lock = _writer_lock(self._engine)
@@ -44,7 +52,7 @@ class UnitOfWork:
             conn = self._engine.connect()
             if self._read_only and conn.dialect.name == "sqlite":
                 conn = conn.execution_options(sqlite_begin="DEFERRED")
-            self.conn = conn
+            self._conn = conn
             self._tx = conn.begin()
         except BaseException:
             if self._lock is not None:
@@ -65,13 +73,12 @@ class UnitOfWork:
             if not self._committed:
                 self.rollback()
         finally:
-            assert self.conn is not None
-            self.conn.close()
-            self.conn = None
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
             if self._lock is not None:
                 self._lock.release()
 
     @property
     def dialect(self) -> str:
-        assert self.conn is not None
         return self.conn.dialect.name

@@ -39,6 +39,11 @@ FORMAT = "ownerguard-checkpoint/1"
 _SIGNED = ("format", "created_at", "deployment", "entries", "heads_sha256", "public_key")
 
 
+def signing_key_from_seed(seed: bytes) -> Ed25519PrivateKey:
+    """The deployment's signing key: its 32-byte system secret is the Ed25519 seed."""
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 def canonical(obj: object) -> bytes:
     """Sorted keys, no whitespace, ASCII only: one byte string per value, in any language."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()

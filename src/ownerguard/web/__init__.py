@@ -9,18 +9,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from ownerguard.web import console, portal
 from ownerguard.web.render import STATIC
 
 
 def install(app: FastAPI) -> None:
     """Mount the console on ``app``: routes under ``/console``, files under ``/static``.
     Calling it twice does nothing the second time."""
-    from ownerguard.web import owner, routes
-
     if getattr(app.state, "console_installed", False):
         return
-    app.include_router(routes.router)
-    app.include_router(owner.router)        # the owner portal under /owner
+    app.include_router(console.router)
+    app.include_router(portal.router)       # the owner portal under /owner
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.state.console_installed = True
 

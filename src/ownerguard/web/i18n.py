@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ownerguard import i18n
+from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.domain.staff import ROLES
 from ownerguard.i18n import translate
 
 LANG_COOKIE = "lang"
@@ -71,22 +74,21 @@ class Translator:
 
     def reason(self, code: str) -> str:
         """A policy reason, a sign-in message, or a console error, by its code."""
-        for msgid in (f"reason.{code}", f"error.{code}", code):
-            if i18n.has(msgid):
-                return translate(msgid, self.locale)
-        return translate("unknown_reason", self.locale, code=code)
+        text = i18n.describe(code, self.locale)
+        return text if text != code else translate("unknown_reason", self.locale, code=code)
 
-    def _label(self, kind: str, code: str | None) -> str:
-        return i18n.label(kind, code, self.locale)
+    def _label(self, kind: str, code: str | None, item=None) -> str:
+        own = (item.label_zh, item.label_en) if item is not None else None
+        return i18n.label(kind, code, self.locale, own)
 
     def field(self, name: str) -> str:
-        return self._label("field", name)
+        return self._label("field", name, CATALOGUE.get(name))
 
     def purpose(self, code: str | None) -> str:
-        return self._label("purpose", code)
+        return self._label("purpose", code, PURPOSES.get(code or ""))
 
     def role(self, code: str) -> str:
-        return self._label("role", code)
+        return self._label("role", code, ROLES.get(code))
 
     def outcome(self, value: str) -> str:
         return self._code(f"outcome_{value}", value)
@@ -115,8 +117,6 @@ class Translator:
         return self._label("pii", value)
 
     def basis(self, code: str | None) -> str:
-        from ownerguard.domain.purposes import PURPOSES
-
         p = PURPOSES.get(code or "")
         return self(f"basis_{p.basis.value}") if p else ""
 

@@ -14,10 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ownerguard.web import minimd
 from ownerguard import i18n
-from ownerguard.web.i18n import (DEFAULT_LANG, LANG_COOKIE, LANGS, LOCALE_OF, Translator,
-                                 normalise_lang)
+from ownerguard.web import minimd
+from ownerguard.web.i18n import (
+    DEFAULT_LANG,
+    LANG_COOKIE,
+    LANGS,
+    LOCALE_OF,
+    Translator,
+    normalise_lang,
+)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import error, require_role, runtime, uow
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1/staff", tags=["administration"])
 admins = require_role("sysadmin", "manager")

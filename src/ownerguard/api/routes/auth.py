@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from ownerguard.services.staff_access import auth as auth_svc
-from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.store.uow import UnitOfWork
 from ownerguard.api.deps import client_of, current_session, error, runtime, uow
 from ownerguard.api.schemas import LoginIn, TokenOut
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.services.staff_access import auth as auth_svc
+from ownerguard.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from ownerguard.services.staff_access.accounts import StaffRecord
-from ownerguard.services.staff_access import access
-from ownerguard.services.owners import inquiries as inquiries_svc
-from ownerguard.store.uow import UnitOfWork
 from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.services.owners import inquiries as inquiries_svc
+from ownerguard.services.staff_access import access
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
 READERS = (*inquiries_svc.ANSWERING_ROLES, inquiries_svc.COMMITTEE_ROLE)

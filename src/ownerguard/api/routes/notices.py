@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import current_staff, error, uow
 from ownerguard.services.staff_access import notices
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import current_staff, error, uow
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 

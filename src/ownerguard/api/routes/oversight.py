@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from ownerguard.services.staff_access import access
-from ownerguard.services.oversight import alerts as alerts_svc
-from ownerguard.services.oversight import audit_query
-from ownerguard.services.staff_access.accounts import StaffRecord
-from ownerguard.store.uow import UnitOfWork
+
 from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 from ownerguard.api.schemas import ReviewIn
+from ownerguard.services.oversight import alerts as alerts_svc
+from ownerguard.services.oversight import audit_query
+from ownerguard.services.staff_access import access
+from ownerguard.services.staff_access.accounts import StaffRecord
+from ownerguard.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["oversight"])
 dpo_only = require_role("dpo")

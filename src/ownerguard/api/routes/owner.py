@@ -6,15 +6,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import client_of, error, runtime, uow
 from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
+from ownerguard.errors import HTTP_STATUS
+from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.owners import dossier as dossier_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
-from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import portal as owner_portal
-from ownerguard.errors import HTTP_STATUS
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import client_of, error, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["owner portal"])
 

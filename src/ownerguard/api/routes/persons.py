@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.schemas import PersonOut, PersonPage, RevealIn, RevealOut, person_out
 from ownerguard.services.staff_access import access
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.gate import PersonNotFound
 from ownerguard.vault.policy import Outcome
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
-from ownerguard.api.schemas import PersonOut, PersonPage, RevealIn, RevealOut, person_out
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
 _403 = {403: {"description": '{"detail": {"code", "reason"}}'}}

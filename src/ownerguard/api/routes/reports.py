@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ownerguard import clock
-
+from ownerguard.api.deps import error, require_role, runtime, uow
 from ownerguard.services.oversight import compliance_report
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1/reports", tags=["oversight"])
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",

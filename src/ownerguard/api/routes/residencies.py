@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from ownerguard import clock
+from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 from ownerguard.services.registry import move_out as svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1/residencies", tags=["residencies"])
 MOVERS = ("manager", "steward")

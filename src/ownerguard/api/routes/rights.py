@@ -7,15 +7,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.api.routes.owner import current_owner
 from ownerguard.domain.rights import KINDS, ON_BEHALF, REFUSAL_REASONS
-from ownerguard.services.staff_access import access
 from ownerguard.services.owners import rights as rights_svc
 from ownerguard.services.owners.auth import OwnerSession
+from ownerguard.services.staff_access import access
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
-from ownerguard.api.routes.owner import current_owner
 
 router = APIRouter(prefix="/api/v1", tags=["rights requests"])
 

@@ -6,15 +6,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from ownerguard.services.staff_access import access
-
-from ownerguard.services.staff_access import contact_owner
-from ownerguard.services.sharing import exports as exports_svc
 from ownerguard.adapters.contact import ContactError
+from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.services.sharing import exports as exports_svc
+from ownerguard.services.staff_access import access, contact_owner
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.gate import PersonNotFound
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["exports and contact"])
 

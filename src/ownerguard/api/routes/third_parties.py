@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.errors import HTTP_STATUS, Problem
 from ownerguard.services.sharing import incidents as incidents_svc
 from ownerguard.services.sharing import partners as partners_svc
 from ownerguard.services.sharing import shares as shares_svc
-from ownerguard.errors import HTTP_STATUS, Problem
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["third parties"])
 DPO = require_role("dpo")

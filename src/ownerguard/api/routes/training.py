@@ -8,11 +8,11 @@ import secrets
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import current_staff, error, runtime, uow
 from ownerguard.domain import training as content
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import current_staff, error, runtime, uow
 
 router = APIRouter(prefix="/api/v1", tags=["training"])
 

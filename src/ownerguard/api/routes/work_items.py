@@ -3,17 +3,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 from ownerguard.services.staff_access import freetext
 from ownerguard.services.staff_access import work_items as svc
 from ownerguard.services.staff_access.access import company_wide, staff_context
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
-from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
-CREATORS = ("front_desk", "steward", "manager", "guard")
-ASSIGNERS = ("front_desk", "steward", "manager")
+CREATORS, ASSIGNERS = svc.CREATORS, svc.ASSIGNERS
 
 
 def _out(item: svc.WorkItem) -> WorkItemOut:

@@ -15,7 +15,6 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, exists, select, text
 
 from ownerguard.errors import Conflict, Invalid
@@ -38,9 +37,9 @@ class CheckpointError(Conflict):
     catches it)."""
 
 
-def signing_key(rt, conn) -> Ed25519PrivateKey:
+def signing_key(rt, conn):
     # The 32-byte system secret is the Ed25519 seed: one key per deployment, made on first use.
-    return Ed25519PrivateKey.from_private_bytes(rt.keys.system_secret(conn, SIGNING_SECRET))
+    return cpv.signing_key_from_seed(rt.keys.system_secret(conn, SIGNING_SECRET))
 
 
 def deployment_id(rt, conn) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ownerguard.adapters.documents import render
 from ownerguard.domain.legal import COMPLAINT_CHANNELS, refs
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.domain.staff import role_label
 from ownerguard.i18n import label, translate
 from ownerguard.store.tables import audit_log, communities, companies, notes
 from ownerguard.store.tables import inquiries as inquiry_rows
@@ -103,7 +104,7 @@ def _audit_extract(uow: UnitOfWork, item: inquiries.Inquiry) -> tuple[list[dict]
         out.append({
             "time": inquiries.local_time(datetime.fromisoformat(r.ts)), "role": r.role,
             "role_label": translate("owner_self") if r.role == "owner" else
-            label("role", r.role),
+            role_label(r.role).text(),
             "staff": "" if r.role == "owner" else staff_reference(r.company_id, r.actor),
             "action": label("audit_action", r.action), "purpose": r.purpose,
             "purpose_label": PURPOSES[r.purpose].label_zh if r.purpose in PURPOSES

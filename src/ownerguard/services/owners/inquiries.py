@@ -27,6 +27,7 @@ from sqlalchemy import insert, select, update
 
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days
 from ownerguard.domain.model import new_id
+from ownerguard.domain.staff import role_label
 from ownerguard.store.tables import audit_log, inquiries, inquiry_events, notes, residencies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
@@ -388,7 +389,7 @@ def _timeline(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, item: Inquiry, *
         elif r.role == "system":
             by = translate("ow_system")
         else:
-            by = f"{label('role', r.role)}（{staff_reference(item.company_id, r.actor)}）"
+            by = f"{role_label(r.role).text()}（{staff_reference(item.company_id, r.actor)}）"
         out.append({"at": local_time(r.at), "kind": r.kind,
                     "label": translate(f"ow_ev_{r.kind}") if has(f"ow_ev_{r.kind}") else r.kind,
                     "role": r.role, "by": by, "text": text})

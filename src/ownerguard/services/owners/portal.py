@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
-from ownerguard.i18n import has, label, translate
+from ownerguard.domain.staff import role_label
+from ownerguard.i18n import has, translate
 from ownerguard.store.tables import audit_log, residencies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.policy import AccessContext
@@ -36,7 +37,7 @@ def _ctx(session: OwnerSession, company_id: str, client: str) -> AccessContext:
 def _who_can_see(rt: Runtime, field: str) -> list[str]:
     roles = {row["role"] for row in rt.policy.matrix()
              if row[field] != "hidden" and row["role"] not in ("owner", "operator")}
-    return [label("role", r) for r in sorted(roles)]
+    return [role_label(r).text() for r in sorted(roles)]
 
 
 def my_data(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, client: str = "") -> dict:
@@ -106,7 +107,7 @@ def access_log(uow: UnitOfWork, session: OwnerSession, *, limit: int = 500) -> l
     rows = uow.conn.execute(select(audit_log).where(
         audit_log.c.subject.in_(ids), audit_log.c.action.in_(SEEN_ACTIONS))
         .order_by(audit_log.c.id.desc()).limit(limit)).all()
-    return [{"time": r.ts, "role": r.role, "role_label": label("role", r.role),
+    return [{"time": r.ts, "role": r.role, "role_label": role_label(r.role).text(),
              "staff": staff_reference(r.company_id, r.actor), "action": r.action,
              "purpose": r.purpose, "purpose_label": PURPOSES[r.purpose].label_zh
              if r.purpose in PURPOSES else r.purpose,

@@ -26,9 +26,10 @@ from sqlalchemy import and_, insert, select, update
 
 from ownerguard.domain import normalize
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days, is_working_day
-from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.domain.staff import role_label
 from ownerguard.domain.rights import (DOWNLOADABLE, EDITABLE, KINDS, ON_BEHALF, REFUSAL_REASONS,
                              kind_label, outcome_text)
 from ownerguard.store.tables import (buildings, communities, companies, notes, persons, residencies,
@@ -45,7 +46,7 @@ from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.oversight.alerts import raise_alert
 from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ownerguard.i18n import Label, label, translate
+from ownerguard.i18n import Label, translate
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.owners.portal import _ctx as owner_ctx
 from ownerguard.services.runtime import Runtime
@@ -250,11 +251,11 @@ def _validated(uow: UnitOfWork, pid: str | None, proposed: dict | None) -> dict[
         if spec is None:
             raise RightsInvalid("unknown_field")
         if field not in EDITABLE:
-            raise RightsInvalid("not_editable", field=Label("field", field))
+            raise RightsInvalid("not_editable", field=field_label(field))
         try:
             value = _normalise(EDITABLE[field], raw)
         except normalize.InvalidValue as exc:
-            raise RightsInvalid("bad_value", field=Label("field", field), reason=exc) from None
+            raise RightsInvalid("bad_value", field=field_label(field), reason=exc) from None
         out[field] = value
     if "plate" in out and pid is not None:
         cars = uow.conn.execute(select(vehicles.c.id).where(vehicles.c.person_id == pid)).all()
@@ -440,7 +441,7 @@ def explanation(rt: Runtime) -> dict:
         for row in matrix:
             if row["purpose"] != code or row["role"] in ("owner",):
                 continue
-            role = label("role", row["role"])
+            role = role_label(row["role"]).text()
             for f in fields:
                 if row[f] != "hidden":
                     seen.setdefault(f, []).append(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
-from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.store.tables import companies, exports
@@ -28,7 +28,6 @@ from ownerguard import clock
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.adapters.export_sheet import ExportMeta, match_tags, new_export_id, read_watermark, write_export
 from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
 
 
@@ -81,7 +80,7 @@ def request(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *, purpose
     ctx = access.staff_context(rt, uow, who, purpose=purpose)
     denied = [f for f in fields if rt.policy.decide(ctx, f).outcome is Outcome.DENIED]
     if denied:
-        raise ExportForbidden("field_not_permitted", fields=[Label("field", f) for f in denied])
+        raise ExportForbidden("field_not_permitted", fields=[field_label(f) for f in denied])
     if ctx.scope is not None and (community_id, None) not in ctx.scope and \
             (community_id, building_id) not in ctx.scope:
         raise ExportForbidden("export_out_of_scope")

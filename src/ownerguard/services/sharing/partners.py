@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.model import new_id
-from ownerguard.domain.purposes import PURPOSES, LegalBasis
+from ownerguard.domain.purposes import PURPOSES, LegalBasis, purpose_label
 from ownerguard.store.tables import agreements, impact_assessments, partners
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.secrets import open_secret, seal_secret
@@ -176,7 +176,7 @@ def add_agreement(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, 
         raise PartnerInvalid("bad_purpose", purposes=bad or ["—"])
     unusable = [p for p in purposes if PURPOSES[p].basis is LegalBasis.NONE]
     if unusable:
-        raise PartnerInvalid("no_legal_basis", purpose=Label("purpose", unusable[0]))
+        raise PartnerInvalid("no_legal_basis", purpose=purpose_label(unusable[0]))
     bad = [f for f in fields if f not in CATALOGUE]
     if not fields or bad:
         raise PartnerInvalid("bad_field", fields=bad or ["—"])

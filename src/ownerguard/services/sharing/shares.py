@@ -31,9 +31,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, update
 
-from ownerguard.domain.fields import CATALOGUE
+from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
-from ownerguard.domain.purposes import PURPOSES, LegalBasis
+from ownerguard.domain.purposes import PURPOSES, LegalBasis, purpose_label
 from ownerguard.store.tables import (buildings, communities, companies, partners, persons, residencies,
                             rooms, share_canaries, share_members, shares, units)
 from ownerguard.store.uow import UnitOfWork
@@ -47,7 +47,6 @@ from ownerguard.services.staff_access import freetext
 from ownerguard.services.sharing import partners as partners_svc
 from ownerguard.errors import (Conflict, Forbidden, Invalid, NotFound, Problem,
                               Unauthenticated)
-from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
 
 REQUESTER_ROLES = ("manager", "dpo")
@@ -175,19 +174,19 @@ def _check(rt: Runtime, uow: UnitOfWork, partner, purpose: str, fields: list[str
     if spec is None:
         raise ShareInvalid("bad_purpose", purposes=[purpose or "—"])
     if spec.basis is LegalBasis.NONE:
-        raise ShareInvalid("no_legal_basis", purpose=Label("purpose", purpose))
+        raise ShareInvalid("no_legal_basis", purpose=purpose_label(purpose))
     unknown = [f for f in fields if f not in CATALOGUE]
     if not fields or unknown:
         raise ShareInvalid("bad_field", fields=unknown or ["—"])
     needless = [f for f in fields if purpose not in CATALOGUE[f].purposes
                 or (f != PHONE and rt.policy.level("partner", purpose, f) is Level.HIDDEN)]
     if needless:
-        raise ShareInvalid("field_not_needed", purpose=Label("purpose", purpose),
-                           fields=[Label("field", f) for f in needless])
+        raise ShareInvalid("field_not_needed", purpose=purpose_label(purpose),
+                           fields=[field_label(f) for f in needless])
     not_clear = [f for f in clear_fields if f not in fields or f == PHONE
                  or rt.policy.level("partner", purpose, f) is not Level.REVEAL]
     if not_clear:
-        raise ShareInvalid("clear_not_permitted", fields=[Label("field", f) for f in not_clear])
+        raise ShareInvalid("clear_not_permitted", fields=[field_label(f) for f in not_clear])
     agreements = partners_svc.agreements_of(uow, partner.id)
     if not agreements:
         raise ShareConflict("no_agreement")
@@ -195,10 +194,10 @@ def _check(rt: Runtime, uow: UnitOfWork, partner, purpose: str, fields: list[str
     if agreement is None:
         if any(purpose in a.purposes for a in agreements):
             raise ShareConflict("agreement_expired")
-        raise ShareConflict("purpose_not_in_agreement", purpose=Label("purpose", purpose))
+        raise ShareConflict("purpose_not_in_agreement", purpose=purpose_label(purpose))
     outside = [f for f in fields if f not in agreement.fields]
     if outside:
-        raise ShareConflict("fields_not_in_agreement", fields=[Label("field", f) for f in outside])
+        raise ShareConflict("fields_not_in_agreement", fields=[field_label(f) for f in outside])
     if partners_svc.covering_assessment(uow, partner.id, purpose, tuple(fields)) is None:
         raise ShareConflict("no_assessment")
     return agreement

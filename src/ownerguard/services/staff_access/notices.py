@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ownerguard import detect
+from ownerguard.errors import NotFound
 from ownerguard.i18n import label
-from ownerguard.services.registry.communities import CommunityNotFound
 from ownerguard.store.tables import buildings, communities, rooms, units
 from ownerguard.store.uow import UnitOfWork
+
+
+class CommunityNotFound(NotFound, LookupError):
+    """No community of that id in the company (the API and the console catch LookupError)."""
 
 
 @dataclass(frozen=True)

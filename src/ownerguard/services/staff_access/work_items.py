@@ -30,6 +30,11 @@ TRANSITIONS = {
     "done": {"closed"},
     "closed": set(),
 }
+# Who may open work items (front desk, steward, manager, guard at the gate) and who may assign
+# or close them; the assignee marks their own item done.
+CREATORS = ("front_desk", "steward", "manager", "guard")
+ASSIGNERS = ("front_desk", "steward", "manager")
+
 # Status labels: the catalogue's ``wo_status.<status>``.
 
 

@@ -9,31 +9,27 @@ from __future__ import annotations
 
 import re
 
-from fastapi import Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from ownerguard.services.owners import dossier as dossier_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
-from ownerguard.web.owner import (PREFIX, Owner, _label, _redirect, local_time, owner, router,
-                    user_error)
+from ownerguard.web.portal.pages import (
+    PREFIX,
+    Owner,
+    OwnerRoute,
+    _label,
+    _redirect,
+    local_time,
+    owner,
+    user_error,
+)
 from ownerguard.web.render import finish
 
-NEEDED = ("detail", "accept", "escalate")
+router = APIRouter(prefix=PREFIX, route_class=OwnerRoute, include_in_schema=False)
 _KEY = re.compile(r"^(IQ-\d{8}-[0-9A-F]{1,8}|[A-Za-z0-9_-]{1,40})$")
 _FILE = re.compile(r"[^A-Za-z0-9._-]")
 _STAFF_REF = re.compile(r"(员工[0-9a-f]{6,})")
-
-
-def _dossier():
-    try:
-        from ownerguard.services.owners import dossier
-    except ImportError:
-        return None
-    return dossier if callable(getattr(dossier, "build", None)) else None
-
-
-def available() -> bool:
-    return all(callable(getattr(inquiries_svc, n, None)) for n in NEEDED) and \
-        _dossier() is not None
 
 
 def _by(o: Owner, event: dict) -> str:
@@ -62,8 +58,7 @@ def _view(o: Owner, d: dict) -> dict:
                       "label": _label(t, "ow_ev_", e["kind"]) if en else e["label"],
                       "by": _by(o, e), "text": e["text"]} for e in d["timeline"]],
         "can_accept": d.get("can_accept", False), "can_escalate": d.get("can_escalate", False),
-        "can_download_dossier": d.get("can_download_dossier", False) and
-        _dossier() is not None,
+        "can_download_dossier": d.get("can_download_dossier", False),
     }
 
 
@@ -79,8 +74,6 @@ def _page(o: Owner, key: str, *, status: int = 200, error: str | None = None) ->
 
 
 def _checked(o: Owner, key: str) -> Response | None:
-    if not available():
-        return o.error(404, o.t("ow_no_person"))
     if not _KEY.match(key):
         return o.error(404, o.t("ow_no_person"))
     return None
@@ -142,7 +135,7 @@ def dossier(request: Request, key: str) -> Response:
         if refused:
             return o.done(refused)
         try:
-            name, data = _dossier().build(o.rt, o.unit, o.session, key, client=o.client)
+            name, data = dossier_svc.build(o.rt, o.unit, o.session, key, client=o.client)
         except inquiries_svc.InquiryError as exc:
             if exc.code == "inquiry_not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))

@@ -17,6 +17,7 @@ import secrets
 
 from fastapi import Request
 from fastapi.responses import Response
+
 from ownerguard.web.render import is_https
 
 PREFIX = "/owner"

@@ -24,25 +24,33 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from ownerguard.api.deps import client_of
+from ownerguard import clock, i18n
 from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.staff import ROLES
-from ownerguard import clock
+from ownerguard.edge import client_of
+from ownerguard.errors import HTTP_STATUS, Problem
 from ownerguard.services.owners import auth as owner_auth
-from ownerguard.services.owners import portal as owner_portal
 from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
-from ownerguard.errors import Problem
+from ownerguard.services.owners import portal as owner_portal
 from ownerguard.services.runtime import Runtime
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditWriteFailed
-from ownerguard import i18n
-from ownerguard.errors import HTTP_STATUS
 from ownerguard.web.i18n import OWNER_FLASH, Translator
-from ownerguard.web.owner_session import (LOGIN_COOKIE, PREFIX, SESSION_COOKIE, clear_login_cookie,
-                            clear_session_cookie, cookie, csrf_for, csrf_ok,
-                            new_login_token, set_login_cookie, set_session_cookie)
+from ownerguard.web.portal.session import (
+    LOGIN_COOKIE,
+    PREFIX,
+    SESSION_COOKIE,
+    clear_login_cookie,
+    clear_session_cookie,
+    cookie,
+    csrf_for,
+    csrf_ok,
+    new_login_token,
+    set_login_cookie,
+    set_session_cookie,
+)
 from ownerguard.web.render import CSRF_HEADER, finish, lang_of, render
 
 _NUMBER = re.compile(r"^[A-Z]{2}-\d{8}-[0-9A-F]{1,8}$")
@@ -74,7 +82,7 @@ def _error(request: Request, status: int, message: str, *, lang: str | None = No
            csrf: str = "", signed_in: bool = False) -> HTMLResponse:
     return render(request, "owner/error.html", status=status, lang=lang, message=message,
                   error_status=status, csrf=csrf, me={"signed_in": True} if signed_in else None,
-                  get_path=f"{PREFIX}/", nav_rights=rights_ready())
+                  get_path=f"{PREFIX}/", nav_rights=True)
 
 
 class OwnerRoute(APIRoute):
@@ -102,14 +110,6 @@ router = APIRouter(prefix=PREFIX, route_class=OwnerRoute, include_in_schema=Fals
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.rt
-
-
-def rights_ready() -> bool:
-    """The rights-request page appears once ``services.rights`` offers ``file`` and
-    ``copy_of``."""
-    from ownerguard.web import owner_rights
-
-    return owner_rights.available()
 
 
 def _redirect(request: Request, path: str, **params: str) -> Response:
@@ -169,7 +169,7 @@ class Owner:
         # echoed query string would put whatever a link held back into the page.
         context.setdefault("get_path", self.request.url.path)
         return render(self.request, f"owner/{template}", status=status, lang=self.lang,
-                      me={"signed_in": True}, csrf=self.csrf, nav_rights=rights_ready(),
+                      me={"signed_in": True}, csrf=self.csrf, nav_rights=True,
                       **context)
 
     def error(self, status: int, message: str) -> HTMLResponse:
@@ -543,11 +543,9 @@ def _inquiry_rows(o: Owner) -> list[dict]:
 
 def _inquiries_page(o: Owner, *, status: int = 200, error: str | None = None,
                     kind: str = "", text: str = "") -> HTMLResponse:
-    from ownerguard.web import owner_inquiry
-
     return o.page("inquiries.html", status=status, inquiries=_inquiry_rows(o),
                   kinds=_kinds(o.t), kind=kind, text=text, error=error,
-                  detail=owner_inquiry.available(), get_path=f"{PREFIX}/inquiries")
+                  get_path=f"{PREFIX}/inquiries")
 
 
 @router.get("/inquiries")
@@ -573,11 +571,3 @@ def file_inquiry(request: Request, kind: str = Form(""), text: str = Form(""),
                                    kind=kind, text=text, error=user_error(o.lang, exc))
         o.unit.commit()
         return _redirect(request, f"{PREFIX}/inquiries", msg="ow_iq_filed", n=item.number)
-
-
-def install_extras() -> None:
-    """Routes that depend on services other engineers are adding (inquiry detail, rights)."""
-    from ownerguard.web import owner_inquiry, owner_rights  # noqa: F401  (they add routes to ``router``)
-
-
-install_extras()
