@@ -228,7 +228,9 @@ def assess(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: s
                if not (text or "").strip()]
     if missing:
         raise PartnerInvalid("assessment_incomplete", items=missing)
-    text = f"必要性：{necessity.strip()}\n风险：{risks.strip()}\n保护措施：{safeguards.strip()}"
+    # The assessment is written in the source language, under the catalogue's headings.
+    text = "\n".join(f"{translate(f'pia.{key}')}：{value.strip()}" for key, value in (
+        ("necessity", necessity), ("risks", risks), ("safeguards", safeguards)))
     note_id = freetext.write_note(rt, uow, company_id=company_id, author=actor, role=role,
                                   kind="impact_assessment", text=text)
     now = clock.now()
