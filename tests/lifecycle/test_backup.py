@@ -16,7 +16,6 @@ from sqlalchemy import delete, insert, select, update
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
-from ownerguard.services.lifecycle import shred_ledger
 from ownerguard.services.lifecycle.backup import describe
 from ownerguard.services.registry import persons as svc
 from ownerguard.services.runtime import open_runtime
@@ -27,6 +26,7 @@ from ownerguard.store.tables import (
     persons,
     system_keys,
 )
+from ownerguard.vault import shred_ledger
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.policy import Outcome
 from support.helpers import ZHANG, ctx, person_row, shows_refusal, store_rows
@@ -62,7 +62,7 @@ def _create(tmp_path: Path, name: str = "b.tar") -> Path:
 
 def _shred(rt, comp, pid, *, commit: bool = True) -> None:
     with rt.uow() as uow:
-        svc.shred(rt, uow, ctx(comp.id, purpose="rights_request"), pid)
+        shred_ledger.shred(rt, uow, ctx(comp.id, purpose="rights_request"), pid)
         if commit:
             uow.commit()
 

@@ -21,8 +21,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, update
 
+from ownerguard.services.demo import create_demo
 from ownerguard.services.lifecycle import retention
-from ownerguard.services.registry.demo import create_demo
 from ownerguard.services.runtime import open_runtime
 from ownerguard.store.tables import (
     blind_index,

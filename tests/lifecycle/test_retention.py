@@ -19,7 +19,6 @@ from ownerguard.domain.retention import (
     rules_from_settings,
 )
 from ownerguard.services.lifecycle import retention
-from ownerguard.services.lifecycle.shred_ledger import ledger_path, read_ledger
 from ownerguard.services.registry import move_out
 from ownerguard.store.tables import (
     agreements,
@@ -44,6 +43,7 @@ from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.crypto import open_sealed
 from ownerguard.vault.keys import KeyFileInsecure
+from ownerguard.vault.shred_ledger import ledger_path, read_ledger
 from support.helpers import ctx, person_row, shows_refusal, store_rows
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
@@ -446,7 +446,7 @@ def test_rotations_refuse_a_world_readable_key_file(rt, home):
 
 
 def test_daily_job_is_registered():
-    from ownerguard.services.lifecycle.scheduler import JOBS
+    from ownerguard.services.jobs import JOBS
 
     job = {j.name: j for j in JOBS}["retention"]
     assert job.every == timedelta(days=1)

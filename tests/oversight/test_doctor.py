@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from ownerguard import clock
 from ownerguard.cli.main import app
+from ownerguard.services.demo import DEMO_PASSWORD, create_demo
 from ownerguard.services.lifecycle import checkpoints
 from ownerguard.services.oversight import doctor
-from ownerguard.services.registry.demo import DEMO_PASSWORD, create_demo
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import auth
 from ownerguard.store import migrate
@@ -352,13 +352,20 @@ def test_long_sessions(clean, home, monkeypatch):
     assert problems(doctor.run(home)) == {("sessions", "medium")}
 
 
-def test_client_address_from_forwarded_header(clean, home, monkeypatch):
-    from ownerguard.api import deps
+def test_client_address_ignores_forwarded_headers():
+    """The audit's client and the sign-in limits use the connection's address: a request
+    cannot choose it with X-Forwarded-For (only a proxy the operator trusts can)."""
+    from starlette.requests import Request
 
-    monkeypatch.setattr(deps, "client_of",
-                        lambda request: request.headers.get("x-forwarded-for")
-                        or request.client.host)
-    assert problems(doctor.run(home)) == {("proxy", "high")}
+    from ownerguard.edge import client_of
+
+    probe = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"",
+                     "scheme": "http", "server": ("ownerguard", 80),
+                     "client": ("198.51.100.1", 40000),
+                     "headers": [(b"x-forwarded-for", b"203.0.113.7"),
+                                 (b"x-real-ip", b"203.0.113.7"),
+                                 (b"forwarded", b"for=203.0.113.7")]})
+    assert client_of(probe) == "198.51.100.1"
 
 
 def test_proxy_trusted_from_anywhere(clean, home):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ownerguard.services.registry import persons as svc
 from ownerguard.store.tables import audit_log, blind_index, person_keys, persons
+from ownerguard.vault import shred_ledger
 from ownerguard.vault.audit_verify import verify
 from ownerguard.vault.policy import Outcome
 from support.helpers import ctx, person_row, store_rows
@@ -64,7 +65,7 @@ def test_crypto_shredding(rt, two):
     comp, _ = two
     pid = _search(rt, comp, "phone", "13812345678")[0]
     with rt.uow() as uow:
-        svc.shred(rt, uow, ctx(comp.id, purpose="rights_request"), pid)
+        shred_ledger.shred(rt, uow, ctx(comp.id, purpose="rights_request"), pid)
         uow.commit()
     with rt.uow() as uow:
         view = rt.gate.read(uow, ctx(comp.id), [pid], ["name", "phone"], reveal=["phone"])[0]
@@ -88,7 +89,7 @@ def test_shredded_key_cannot_come_back_from_another_person(rt, two):
     pid = _search(rt, comp, "phone", "13812345678")[0]
     other = _search(rt, comp, "phone", "13900005678")[0]
     with rt.uow() as uow:
-        svc.shred(rt, uow, ctx(comp.id), pid)
+        shred_ledger.shred(rt, uow, ctx(comp.id), pid)
         donor = uow.conn.execute(select(person_keys).where(
             person_keys.c.person_id == other)).one()._asdict()
         donor["person_id"] = pid

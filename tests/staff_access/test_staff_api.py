@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from ownerguard import clock
-from ownerguard.services.oversight import anomalies
+from ownerguard.services.staff_access import anomalies
 from ownerguard.store.tables import alerts, audit_log, staff, staff_sessions
 from support.staff_world import build_world
 
@@ -369,7 +369,7 @@ def test_service_account_key(world):
 
 
 def test_list_pages_through_a_community(rt):
-    from ownerguard.services.registry.demo import create_demo
+    from ownerguard.services.demo import create_demo
     from ownerguard.services.staff_access import access
     from ownerguard.vault.policy import community_scope
 

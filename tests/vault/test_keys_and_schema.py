@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
-from ownerguard.services.registry.demo import create_demo
+from ownerguard.services.demo import create_demo
 from ownerguard.services.runtime import open_runtime
 from ownerguard.store import migrate
 from ownerguard.store.tables import company_keys, metadata, person_keys, persons

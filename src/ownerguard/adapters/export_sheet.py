@@ -52,7 +52,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -290,7 +290,7 @@ def _build_workbook(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str,
     props.description = _banner_text(meta)
     props.identifier = meta.export_id
     props.category = "OwnerGuard 导出"
-    props.created = meta.created_at.astimezone(timezone.utc).replace(tzinfo=None)
+    props.created = meta.created_at.astimezone(UTC).replace(tzinfo=None)
     for name, value in (("ownerguard_export_id", meta.export_id),
                         ("ownerguard_requester", meta.requester),
                         ("ownerguard_approver", meta.approver),

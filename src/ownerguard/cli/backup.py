@@ -101,7 +101,7 @@ def backup_restore(path: Path = typer.Argument(..., exists=True, dir_okay=False,
                    ) -> None:
     """从备份恢复，校验审计链并重放删除台账 / restore, check the audit log, re-apply shreds."""
     from ownerguard.services.lifecycle.backup import BackupError, NeedsConfirmation, restore_backup
-    from ownerguard.services.lifecycle.shred_ledger import ShredLedgerError
+    from ownerguard.vault.shred_ledger import ShredLedgerError
 
     with runtime() as rt, _Bar() as bar:
         try:

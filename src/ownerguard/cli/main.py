@@ -25,6 +25,7 @@ from ownerguard.domain.purposes import PURPOSES
 from ownerguard.i18n import translate
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.registry.communities import DEFAULT_COMPANY, find_community
+from ownerguard.vault import shred_ledger
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.gate import PersonNotFound
 
@@ -132,7 +133,7 @@ def demo(rooms: int = typer.Option(300, help="房屋数 / rooms"),
 
 
 def _demo(*, rooms: int, community: str | None, seed: int) -> None:
-    from ownerguard.services.registry.demo import create_demo
+    from ownerguard.services.demo import create_demo
 
     with runtime() as rt, _progress() as bar:
         task = bar.add_task("生成演示数据 demo", total=None)
@@ -146,7 +147,7 @@ def _demo(*, rooms: int, community: str | None, seed: int) -> None:
 
 
 def _print_demo_logins(logins) -> None:
-    from ownerguard.services.registry.demo import DEMO_PASSWORD
+    from ownerguard.services.demo import DEMO_PASSWORD
 
     if not logins:
         return
@@ -285,7 +286,7 @@ def persons_shred(person_id: str,
         ctx = operator_context(rt, company, purpose)
         with rt.uow() as uow:
             try:
-                persons_svc.shred(rt, uow, ctx, person_id)
+                shred_ledger.shred(rt, uow, ctx, person_id)
             except PersonNotFound as exc:
                 raise fail(str(exc), str(exc)) from None
             uow.commit()
@@ -428,7 +429,7 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
     import uvicorn
 
     from ownerguard.app import create_app
-    from ownerguard.services.lifecycle.scheduler import Scheduler
+    from ownerguard.services.jobs import Scheduler
 
     with runtime() as rt:
         console.print(f"OwnerGuard 服务地址 serving at: [bold]http://{host}:{port}/[/]  "
@@ -455,7 +456,7 @@ def jobs_run(only: list[str] | None = typer.Option(None, "--only",
                                                       help="只运行指定任务 / run just these")
              ) -> None:
     """立即运行一次全部定时任务（可用 cron 调用）/ run every periodic job once (for cron)."""
-    from ownerguard.services.lifecycle.scheduler import run_once
+    from ownerguard.services.jobs import run_once
 
     with runtime() as rt:
         print(json.dumps(run_once(rt, only), ensure_ascii=False, default=str))
@@ -464,7 +465,7 @@ def jobs_run(only: list[str] | None = typer.Option(None, "--only",
 @jobs_app.command("list")
 def jobs_list() -> None:
     """列出定时任务 / list the periodic jobs."""
-    from ownerguard.services.lifecycle.scheduler import JOBS
+    from ownerguard.services.jobs import JOBS
 
     for job in JOBS:
         console.print(f"{job.name}\t每 every {job.every}")

@@ -149,8 +149,8 @@ def otp(username: str) -> None:
     """打印演示账号当前的动态验证码（仅限演示公司）/ current one-time code of a demo account."""
     import pyotp
 
+    from ownerguard.services.demo import DEMO_COMPANY
     from ownerguard.services.registry.communities import list_communities as _pairs
-    from ownerguard.services.registry.demo import DEMO_COMPANY
 
     with runtime() as rt, rt.uow() as uow:
         record = staff_svc.get(uow, username=username)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from ownerguard import clock
 from dataclasses import dataclass
 from datetime import date
 
 from stdnum.cn import ric
 
+from ownerguard import clock
 from ownerguard.errors import Invalid
 
 

@@ -13,12 +13,12 @@ from sqlalchemy import Engine, text
 
 from ownerguard import detect
 from ownerguard.config import Settings, load_settings
+from ownerguard.domain.purposes import purpose_from_settings, register_purpose
 from ownerguard.store.db import make_engine
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditLog
 from ownerguard.vault.datakeys import DataKeys
 from ownerguard.vault.gate import Gate
-from ownerguard.domain.purposes import purpose_from_settings, register_purpose
 from ownerguard.vault.grants import GRANTS, WRITE_ONLY_ROLES, with_extra
 from ownerguard.vault.keys import MasterKey, load_master_key
 from ownerguard.vault.passwords import Passwords
@@ -80,6 +80,6 @@ def open_runtime(home: Path | None = None, *, settings: Settings | None = None,
                  Gate(keys, policy, audit, mask_text=detect.mask_text),
                  Passwords.from_settings(settings.security))
     # Shreds recorded outside the database win over any older copy of it put back in place.
-    from ownerguard.services.lifecycle.shred_ledger import on_open
+    from ownerguard.vault.shred_ledger import on_open
     on_open(rt)
     return rt

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from ownerguard import clock
 from ownerguard.errors import Unavailable
 from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import audit_heads, audit_log, residencies
-from ownerguard import clock
 
 SEP = "\x1f"
 GENESIS_PREFIX = "ownerguard-audit-genesis|"

@@ -39,9 +39,9 @@ def normalise(kind: str, value: str) -> str:
 class BlindIndexer:
     def __init__(self, secret: bytes):
         self._secret = secret
-        self._keys: dict[tuple[str, str], "hmac.HMAC"] = {}
+        self._keys: dict[tuple[str, str], hmac.HMAC] = {}
 
-    def _base(self, kind: str, scope: str) -> "hmac.HMAC":
+    def _base(self, kind: str, scope: str) -> hmac.HMAC:
         base = self._keys.get((kind, scope))
         if base is None:
             key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,

@@ -33,7 +33,8 @@ from sqlalchemy import Connection, func, select
 
 from ownerguard.store.tables import audit_heads, audit_log
 from ownerguard.vault.audit import genesis_hash
-from ownerguard.vault.audit_verify import VerifyResult, verify as verify_chains
+from ownerguard.vault.audit_verify import VerifyResult
+from ownerguard.vault.audit_verify import verify as verify_chains
 
 FORMAT = "ownerguard-checkpoint/1"
 _SIGNED = ("format", "created_at", "deployment", "entries", "heads_sha256", "public_key")

@@ -22,7 +22,6 @@ from ownerguard.vault.blind import BlindIndexer
 from ownerguard.vault.keys import MasterKey
 from ownerguard.vault.sealing import PersonKey
 
-
 _KEYS_BY_PERSON = select(person_keys).where(
     person_keys.c.person_id.in_(bindparam("ids", expanding=True)))
 

@@ -23,14 +23,14 @@ from ownerguard.errors import Forbidden, NotFound
 from ownerguard.store.tables import buildings, persons, residencies, rooms, units, vehicles
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault import consents as consents_now
-from ownerguard.vault.consents import recipient_target
 from ownerguard.vault.alarms import raise_alarm
 from ownerguard.vault.audit import AuditEvent, AuditLog, company_chain
+from ownerguard.vault.consents import recipient_target
 from ownerguard.vault.crypto import DecryptionFailed
-from ownerguard.vault.sealing import PersonKey, open_company
 from ownerguard.vault.datakeys import DataKeys
 from ownerguard.vault.masking import mask
 from ownerguard.vault.policy import AccessContext, Decision, Outcome, Policy
+from ownerguard.vault.sealing import PersonKey, open_company
 
 # person field → (table, column) of its ciphertext
 _PERSON_COLUMNS = {name: f"{name}_ct" for name in PERSON_FIELDS}

@@ -78,7 +78,7 @@ def _kek(master: bytes) -> AESGCM:
 class LocalMasterKey:
     """Versioned master keys held in this process (from the key file or the environment)."""
 
-    def __init__(self, keys: dict[int, bytes], current: int, *, source: "KeyFile | None" = None):
+    def __init__(self, keys: dict[int, bytes], current: int, *, source: KeyFile | None = None):
         if current not in keys:
             raise KeyUnavailable("master_key_version_missing", version=current)
         for version, key in keys.items():

@@ -32,7 +32,7 @@ class Passwords:
         self._nobody: str | None = None
 
     @classmethod
-    def from_settings(cls, security: Mapping) -> "Passwords":
+    def from_settings(cls, security: Mapping) -> Passwords:
         def positive(key: str) -> int | None:
             value = security.get(key)
             if value is None:

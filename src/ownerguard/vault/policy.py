@@ -99,6 +99,14 @@ class AccessContext:
     emergency_reason: bool = False   # a written reason was given (break glass, DPO review)
     client: str = ""
 
+    @classmethod
+    def for_owner(cls, actor: str, company_id: str, client: str = "") -> AccessContext:
+        """An owner, tenant or family member reading their own record (L11). Whose record it
+        is comes from the signed-in session: the services pass only the person ids bound to
+        it, and the gate audits every read under this actor."""
+        return cls(actor=actor, role="owner", company_id=company_id, purpose="rights_request",
+                   scope=None, certified=True, client=client)
+
     def covers(self, person_company: str,
                homes: frozenset[tuple[str, str]]) -> str | None:
         """None when the person is in scope, else the reason code. ``homes`` holds the

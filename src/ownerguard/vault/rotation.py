@@ -25,15 +25,19 @@ from typing import Protocol
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from ownerguard.store.tables import audit_log, company_keys, person_keys, persons, system_keys, vehicles
-from ownerguard.vault.audit import AuditEvent
-from ownerguard.vault.datakeys import company_key_context, person_key_context
-from ownerguard.vault.keys import KeyFile
 from ownerguard.errors import Conflict
+from ownerguard.store.tables import (
+    audit_log,
+    company_keys,
+    person_keys,
+    persons,
+    system_keys,
+    vehicles,
+)
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditLog
-from ownerguard.vault.datakeys import DataKeys
-from ownerguard.vault.keys import MasterKey
+from ownerguard.vault.audit import AuditEvent, AuditLog
+from ownerguard.vault.datakeys import DataKeys, company_key_context, person_key_context
+from ownerguard.vault.keys import KeyFile, MasterKey
 from ownerguard.vault.sealing import PersonKey
 
 

@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ownerguard import clock
 from ownerguard.adapters.contact import (
     ContactError,
     dialable_number,
@@ -37,7 +38,6 @@ from ownerguard.adapters.contact import (
     provider_code_of,
     provider_url,
 )
-from ownerguard import clock
 from ownerguard.i18n import Label
 
 DEFAULT_POOL = "17000000000-17000000999"

@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import httpx
 
+from ownerguard import clock
 from ownerguard.adapters.contact import (
     ContactError,
     dialable_number,
@@ -33,7 +34,6 @@ from ownerguard.adapters.contact import (
     provider_url,
 )
 from ownerguard.vault.masking.phone import mask_phone
-from ownerguard import clock
 
 log = logging.getLogger(__name__)
 

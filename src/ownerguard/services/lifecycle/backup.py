@@ -38,24 +38,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Connection, LargeBinary, create_engine, func, inspect, insert,
-                        select, text)
+from sqlalchemy import Connection, LargeBinary, create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from ownerguard import clock
 from ownerguard.config import SETTINGS_FILE
-from ownerguard.store import migrate
-from ownerguard.store.db import is_sqlite
-from ownerguard.store.tables import audit_heads, audit_log, company_keys, person_keys, \
-    system_keys
 from ownerguard.errors import Conflict, Invalid, Problem, Unavailable
 from ownerguard.i18n import translate
+from ownerguard.store import migrate
+from ownerguard.store.db import is_sqlite
+from ownerguard.store.tables import audit_heads, audit_log, company_keys, person_keys, system_keys
+from ownerguard.vault import shred_ledger
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.audit_verify import verify as verify_audit
 from ownerguard.vault.datakeys import company_key_context
 from ownerguard.vault.keys import KeyUnavailable, MasterKey, UnwrapFailed
-from ownerguard.services.lifecycle import shred_ledger
-from ownerguard import clock
 
 if TYPE_CHECKING:
     from ownerguard.services.runtime import Runtime
@@ -175,7 +173,7 @@ def _current_schema(conn: Connection) -> str:
 
 
 # -- create ----------------------------------------------------------------------------------
-def create_backup(rt: "Runtime", out: Path, *, progress: Progress = _noop,
+def create_backup(rt: Runtime, out: Path, *, progress: Progress = _noop,
                   actor: str = "system") -> dict:
     """Write the archive to ``out`` (mode 0600, written beside it and renamed when complete)."""
     out = Path(out).absolute()
@@ -236,7 +234,7 @@ def _sqlite_snapshot(live: Path, dest: Path) -> dict:
         engine.dispose()
 
 
-def _pg_snapshot(rt: "Runtime", dest: Path) -> dict:
+def _pg_snapshot(rt: Runtime, dest: Path) -> dict:
     with rt.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
@@ -575,7 +573,7 @@ class RestoreResult:
     ledger: shred_ledger.ApplyResult
 
 
-def has_data(rt: "Runtime") -> bool:
+def has_data(rt: Runtime) -> bool:
     with rt.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
         for t in ("companies", "persons", "audit_log"):
@@ -584,7 +582,7 @@ def has_data(rt: "Runtime") -> bool:
     return False
 
 
-def restore_backup(rt: "Runtime", path: Path, *, yes: bool = False,
+def restore_backup(rt: Runtime, path: Path, *, yes: bool = False,
                    progress: Progress = _noop, actor: str = "system") -> RestoreResult:
     """Check the archive, replace the database with it, check the audit chains on the result,
     then re-apply the shred ledger. Refuses over existing data unless ``yes``."""
@@ -646,7 +644,7 @@ def _check_revision(revision: str | None) -> None:
 
 
 @contextmanager
-def _restore_sqlite(rt: "Runtime", dump: Path, manifest: dict, tmp: Path):
+def _restore_sqlite(rt: Runtime, dump: Path, manifest: dict, tmp: Path):
     """Copy the archive's database into the live file with the backup API (it writes through
     SQLite's own locking, so a running reader is never handed a half-written file). The live
     database is first copied aside; any failure before the end copies it back."""
@@ -689,7 +687,7 @@ def _schema_exists(conn: Connection, name: str) -> bool:
 
 
 @contextmanager
-def _restore_pg(rt: "Runtime", dump: Path, manifest: dict, tmp: Path):
+def _restore_pg(rt: Runtime, dump: Path, manifest: dict, tmp: Path):
     """Rename the live schema aside, pg_restore the archive's schema, rename it into place; on
     failure drop the half-restored schema and rename the old one back. The old schema is dropped
     only once everything passed (it holds keys the ledger may have to shred)."""

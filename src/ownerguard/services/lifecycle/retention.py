@@ -36,7 +36,9 @@ from pathlib import Path
 
 from sqlalchemy import and_, delete, func, not_, or_, select, update
 
+from ownerguard import clock
 from ownerguard.domain.retention import Rule, batch_size, rules_from_settings
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import (
     alerts,
     blind_index,
@@ -65,12 +67,9 @@ from ownerguard.store.tables import (
     work_items,
 )
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import person_chains
-from ownerguard.vault.audit import AuditEvent, company_chain
+from ownerguard.vault import shred_ledger
+from ownerguard.vault.audit import AuditEvent, company_chain, person_chains
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
-from ownerguard import clock
-from ownerguard.services.registry import persons as persons_svc
-from ownerguard.services.runtime import Runtime
 
 ACTOR = "system:retention"
 # Test hook: seconds to pause after each committed batch (and between shred and delete), so a
@@ -159,7 +158,7 @@ def _shred_batch(rt: Runtime, batch: list[str], actor: str) -> None:
                 continue          # shredded earlier (by hand, the ledger, or a killed run)
             ctx = AccessContext(actor=actor, role="system", company_id=r.company_id,
                                 purpose="retention", scope=ALL_COMMUNITIES)
-            persons_svc.shred(rt, uow, ctx, r.id)
+            shred_ledger.shred(rt, uow, ctx, r.id)
         uow.commit()
 
 
@@ -472,16 +471,3 @@ def job(rt: Runtime) -> dict:
     result = run(rt)
     return {c.category: {"purged": c.purged, "held": c.held}
             for c in result.categories.values() if c.purged or c.held}
-
-
-def _register_job() -> None:
-    # Registered when this module is imported (the CLI imports it, so `serve` and `jobs run`
-    # see it); the scheduler keeps every job in one list.
-    try:
-        from ownerguard.services.lifecycle.scheduler import Job, register
-    except ImportError:     # a build without the scheduler: `retention run` still works
-        return
-    register(Job("retention", timedelta(days=1), job))
-
-
-_register_job()

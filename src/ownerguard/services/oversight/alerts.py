@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from ownerguard import clock
 from ownerguard.errors import Invalid, NotFound
 from ownerguard.i18n import label
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import alerts
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.alarms import raise_alarm
-from ownerguard import clock
-from ownerguard.services.runtime import Runtime
+from ownerguard.vault.audit import AuditEvent, company_chain
 
 # Kinds are named by the catalogue's ``alert.<kind>``.
 RESOLUTIONS = ("justified", "unjustified", "false_positive")

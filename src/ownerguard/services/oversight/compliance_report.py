@@ -18,19 +18,33 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from ownerguard import clock
 from ownerguard.adapters.documents import render
 from ownerguard.domain.consent import consent_items
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import ROLES
 from ownerguard.errors import Invalid
-from ownerguard.store.tables import (agreements, alerts, audit_log, companies, consents, exports,
-                            impact_assessments, incidents, inquiries, partners, person_keys,
-                            persons, rights_requests, shares, staff)
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.store.tables import (
+    agreements,
+    alerts,
+    audit_log,
+    companies,
+    consents,
+    exports,
+    impact_assessments,
+    incidents,
+    inquiries,
+    partners,
+    person_keys,
+    persons,
+    rights_requests,
+    shares,
+    staff,
+)
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit_verify import verify
-from ownerguard import clock
-from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.services.runtime import Runtime
 
 REVEAL_ACTIONS = ("reveal", "read", "export", "provide", "contact", "self_access")
 

@@ -30,11 +30,11 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.engine import make_url
 
+from ownerguard import clock
 from ownerguard.config import SETTINGS_FILE, Settings, load_settings
 from ownerguard.store.db import is_sqlite, make_engine
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.policy import Policy
-from ownerguard import clock
 
 SEVERITIES = ("high", "medium", "low", "info")
 BACKUP_MAX_AGE = timedelta(days=2)
@@ -89,7 +89,7 @@ class Check:
     title_zh: str
     title_en: str
     why: str               # the law or the threat, for the table and the docs
-    fn: Callable[["Check", Env], list[Finding]]
+    fn: Callable[[Check, Env], list[Finding]]
     needs_db: bool = True
 
     def run(self, env: Env) -> list[Finding]:
@@ -406,7 +406,7 @@ def check_demo_password(c: Check, env: Env) -> list[Finding]:
     """The demo password is printed in the README and by `make run`. Checked by verifying each
     active account's argon2 hash against it (about 0.1 s per account); the password itself is
     never printed. Weak passwords are refused at creation (services.staff.check_password)."""
-    from ownerguard.services.registry.demo import DEMO_PASSWORD
+    from ownerguard.services.demo import DEMO_PASSWORD
     from ownerguard.vault.passwords import Passwords
 
     passwords = Passwords.from_settings(env.settings.security)
@@ -430,8 +430,8 @@ def check_demo_password(c: Check, env: Env) -> list[Finding]:
 def check_demo_company(c: Check, env: Env) -> list[Finding]:
     """The demo company's fictitious residents and well-known logins do not belong beside real
     owners' data."""
+    from ownerguard.services.demo import DEMO_COMPANY
     from ownerguard.store.tables import companies
-    from ownerguard.services.registry.demo import DEMO_COMPANY
 
     with env.uow() as uow:
         names = [r.name for r in uow.conn.execute(select(companies.c.name))]
@@ -510,9 +510,9 @@ def check_sysadmin(c: Check, env: Env) -> list[Finding]:
 def check_sessions(c: Check, env: Env) -> list[Finding]:
     """Idle and absolute session limits for staff and owners (services.auth, owner_auth);
     service API keys never idle out, so old ones should be rotated."""
-    from ownerguard.store.tables import staff, staff_sessions
-    from ownerguard.services.staff_access import auth
     from ownerguard.services.owners import auth as owner_auth
+    from ownerguard.services.staff_access import auth
+    from ownerguard.store.tables import staff, staff_sessions
 
     out = []
     for who, idle, lifetime in (("staff", auth.IDLE, auth.LIFETIME),
@@ -539,25 +539,10 @@ def check_sessions(c: Check, env: Env) -> list[Finding]:
 
 def check_proxy(c: Check, env: Env) -> list[Finding]:
     """The client address is recorded in every audit entry and keys the per-client sign-in
-    limits; if a request can choose it with X-Forwarded-For, both can be forged."""
-    from starlette.requests import Request
-
-    from ownerguard.api.deps import client_of
-
-    # A request straight from 198.51.100.1 that claims to be forwarded for 203.0.113.7.
-    probe = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"",
-                     "scheme": "http", "server": ("ownerguard", 80),
-                     "client": ("198.51.100.1", 40000),
-                     "headers": [(b"x-forwarded-for", b"203.0.113.7"),
-                                 (b"x-real-ip", b"203.0.113.7"),
-                                 (b"forwarded", b"for=203.0.113.7")]})
+    limits; if a request can choose it with X-Forwarded-For, both can be forged. The service
+    itself records only the connection's address (``edge.client_of``, tested); what the
+    server trusts as a proxy is the operator's setting, checked here."""
     out = []
-    if client_of(probe) != "198.51.100.1":
-        out.append(_finding(c, "high", "api/deps.client_of 无条件信任转发头 / client_of trusts "
-                                       "X-Forwarded-For from anyone",
-                            "只记录连接地址（request.client.host），由 uvicorn 的 "
-                            "FORWARDED_ALLOW_IPS 决定信任哪个代理 / record request.client.host; "
-                            "let uvicorn trust only the proxy"))
     allowed = env.environ.get("FORWARDED_ALLOW_IPS", "")
     if "*" in [a.strip() for a in allowed.split(",")]:
         out.append(_finding(c, "medium", "FORWARDED_ALLOW_IPS=* ：任何直连的客户端都可伪造地址 / any "

@@ -21,14 +21,14 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.model import new_id
 from ownerguard.domain.normalize import InvalidValue, normalize_phone
 from ownerguard.errors import Problem
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import blind_index, companies, owner_otps, owner_sessions
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
-from ownerguard import clock
-from ownerguard.services.runtime import Runtime
 
 CODE_TTL = timedelta(minutes=5)
 MAX_TRIES = 5

@@ -14,18 +14,19 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
+from ownerguard import clock
 from ownerguard.domain.consent import NOTICE_VERSION, ConsentItem, consent_items
 from ownerguard.domain.fields import CATALOGUE
-from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.model import age_on, new_id
+from ownerguard.domain.purposes import PURPOSES
+from ownerguard.errors import Conflict, NotFound, Problem
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import consents, persons, residencies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault import consents as consents_now
-from ownerguard.vault.consents import recipient_target
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard import clock
-from ownerguard.errors import Conflict, NotFound, Problem
-from ownerguard.services.runtime import Runtime
+from ownerguard.vault.consents import recipient_target
+from ownerguard.vault.policy import AccessContext
 
 GUARDIAN_AGE = 14
 GUARDIAN_ROLES = ("owner", "co_owner")
@@ -101,13 +102,12 @@ def wards(rt: Runtime, uow: UnitOfWork, session) -> list[tuple[str, str]]:
     if not kids:
         return []
     from ownerguard import clock
-    from ownerguard.services.owners.portal import _ctx
 
     today = clock.today()
     out = []
     for company_id in sorted({k.company_id for k in kids}):
         ids = sorted(k.id for k in kids if k.company_id == company_id)
-        for view in rt.gate.read(uow, _ctx(session, company_id, ""), ids, ("birth_date",),
+        for view in rt.gate.read(uow, AccessContext.for_owner(session.actor, company_id), ids, ("birth_date",),
                                  reveal=("birth_date",), action="guardian_check"):
             raw = view.fields["birth_date"].value
             try:
@@ -137,15 +137,3 @@ def items_for(uow: UnitOfWork, company_id: str) -> list[ConsentItem]:
                 f"将获得您的{fields}，仅用于{label}，最长保存{agreement.retention_days}天，"
                 f"到期删除；电话号码以专属隐私号代替。不同意不影响任何物业服务。"))
     return out
-
-
-def recipient_consenting(uow: UnitOfWork, person_ids: list[str], partner_id: str,
-                         purpose: str) -> set[str]:
-    """Of these persons, those whose latest record grants this recipient and purpose."""
-    return consents_now.granted(uow.conn, person_ids, "recipient",
-                                recipient_target(partner_id, purpose))
-
-
-def purpose_consenting(uow: UnitOfWork, person_ids: list[str], purpose: str) -> set[str]:
-    """Of these persons, those whose latest record grants this consent-based purpose."""
-    return consents_now.granted(uow.conn, person_ids, "purpose", purpose)

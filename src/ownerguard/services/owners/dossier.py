@@ -19,19 +19,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ownerguard import clock
 from ownerguard.adapters.documents import render
 from ownerguard.domain.legal import COMPLAINT_CHANNELS, refs
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import role_label
 from ownerguard.i18n import label, translate
-from ownerguard.store.tables import audit_log, communities, companies, notes
-from ownerguard.store.tables import inquiries as inquiry_rows
-from ownerguard.store.uow import UnitOfWork
-from ownerguard import clock
 from ownerguard.services.owners import inquiries
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.owners.portal import staff_reference
 from ownerguard.services.runtime import Runtime
+from ownerguard.store.tables import audit_log, communities, companies, notes
+from ownerguard.store.tables import inquiries as inquiry_rows
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.policy import AccessContext
 
 AUDIT_LIMIT = 300
 LEGAL = ("L11", "L17", "L18", "L8", "L5", "L24", "L24c")
@@ -48,7 +49,7 @@ def build(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str, 
     item = inquiries.own(uow, session, inquiry_id)
     if not (item.status == "escalated" or item.overdue()):
         raise DossierNotReady("not_ready")
-    ctx = inquiries._owner_ctx(session, item.company_id, client)
+    ctx = AccessContext.for_owner(session.actor, item.company_id, client)
     view = rt.gate.read(uow, ctx, [item.person_id], ("name", "rooms"), reveal=("name", "rooms"),
                         action="dossier")[0]
     note = uow.conn.execute(select(notes.c.id, notes.c.text_ct).join(

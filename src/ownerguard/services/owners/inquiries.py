@@ -25,20 +25,20 @@ from datetime import date
 
 from sqlalchemy import insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days
 from ownerguard.domain.model import new_id
 from ownerguard.domain.staff import role_label
-from ownerguard.store.tables import audit_log, inquiries, inquiry_events, notes, residencies
-from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.vault.policy import AccessContext
-from ownerguard.services.oversight import alerts
-from ownerguard import clock
-from ownerguard.services.staff_access import freetext
 from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ownerguard.i18n import Label, has, label, translate
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import freetext
+from ownerguard.store.tables import audit_log, inquiries, inquiry_events, notes, residencies
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.alarms import raise_alarm
+from ownerguard.vault.audit import AuditEvent, company_chain
+from ownerguard.vault.policy import AccessContext
 
 # Kinds, with their labels in the source language (the catalogue's ``ow_iq_kind_<kind>``).
 # Statuses are labelled by ``iq_status.<status>``, timeline steps by ``ow_ev_<kind>``.
@@ -182,7 +182,7 @@ def own(uow: UnitOfWork, session: OwnerSession, inquiry_id: str) -> Inquiry:
 def detail(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: str,
            *, client: str = "") -> dict:
     item = own(uow, session, inquiry_id)
-    ctx = _owner_ctx(session, item.company_id, client)
+    ctx = AccessContext.for_owner(session.actor, item.company_id, client)
     return {**summary(item), "timeline": _timeline(rt, uow, ctx, item, reveal=True,
                                                    viewer="owner"),
             **_owner_actions(item)}
@@ -220,15 +220,10 @@ def escalate(rt: Runtime, uow: UnitOfWork, session: OwnerSession, inquiry_id: st
     uow.conn.execute(update(inquiries).where(inquiries.c.id == item.id).values(
         status="escalated", escalated_at=clock.now()))
     _event(rt, uow, item, session.actor, "owner", "escalate", note_id)
-    alerts.raise_alert(rt, uow, company_id=item.company_id, kind="inquiry_escalated",
+    raise_alarm(uow.conn, rt.audit, rt.keys, company_id=item.company_id, kind="inquiry_escalated",
                        severity="high", actor=session.actor, subject=item.person_id,
                        detail=f"书面质疑 {item.number} 已提交业主委员会")
     return _load(uow, item.id)
-
-
-def _owner_ctx(session: OwnerSession, company_id: str, client: str) -> AccessContext:
-    return AccessContext(actor=session.actor, role="owner", company_id=company_id,
-                         purpose="rights_request", scope=None, certified=True, client=client)
 
 
 # -- the company's and the committee's side ---------------------------------------------------
@@ -332,7 +327,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> dict[str, 
             uow.conn.execute(update(inquiries).where(inquiries.c.id == item.id)
                              .values(overdue_at=clock.now()))
             _event(rt, uow, item, "system", "system", "overdue")
-            alerts.raise_alert(rt, uow, company_id=item.company_id, kind="inquiry_overdue",
+            raise_alarm(uow.conn, rt.audit, rt.keys, company_id=item.company_id, kind="inquiry_overdue",
                                severity="high", actor="system", subject=item.person_id,
                                detail=f"书面质疑 {item.number} 已逾期未答复（期限 {item.due}）")
             counts["overdue"] += 1
@@ -341,7 +336,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> dict[str, 
             uow.conn.execute(update(inquiries).where(inquiries.c.id == item.id)
                              .values(reminded_at=clock.now()))
             _event(rt, uow, item, "system", "system", "reminder")
-            alerts.raise_alert(rt, uow, company_id=item.company_id, kind="inquiry_due",
+            raise_alarm(uow.conn, rt.audit, rt.keys, company_id=item.company_id, kind="inquiry_due",
                                severity="medium", actor="system", subject=item.person_id,
                                detail=f"书面质疑 {item.number} 将于 {item.due} 到期")
             counts["reminded"] += 1
@@ -398,7 +393,7 @@ def _timeline(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, item: Inquiry, *
 
 def timeline_for_owner(rt: Runtime, uow: UnitOfWork, session: OwnerSession, item: Inquiry,
                        *, client: str = "") -> list[dict]:
-    return _timeline(rt, uow, _owner_ctx(session, item.company_id, client), item, reveal=True,
+    return _timeline(rt, uow, AccessContext.for_owner(session.actor, item.company_id, client), item, reveal=True,
                      viewer="owner")
 
 

@@ -16,22 +16,17 @@ from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import role_label
 from ownerguard.i18n import has, translate
-from ownerguard.store.tables import audit_log, residencies
-from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.policy import AccessContext
 from ownerguard.services.owners import consent
 from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.runtime import Runtime
+from ownerguard.store.tables import audit_log, residencies
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.policy import AccessContext
 
 # How long each category is kept, in words: the catalogue's ``ow_retention_<category>``.
 HOUSEHOLD_ROLES = ("owner", "co_owner")
 SEEN_ACTIONS = ("read", "reveal", "list", "contact", "export", "read_text", "collect", "shred",
                 "provide", "breach_notice", "correct", "correct_read", "restrict")
-
-
-def _ctx(session: OwnerSession, company_id: str, client: str) -> AccessContext:
-    return AccessContext(actor=session.actor, role="owner", company_id=company_id,
-                         purpose="rights_request", scope=None, certified=True, client=client)
 
 
 def _who_can_see(rt: Runtime, field: str) -> list[str]:
@@ -46,7 +41,7 @@ def my_data(rt: Runtime, uow: UnitOfWork, session: OwnerSession, *, client: str 
         by_company[company_id].append(person_id)
     people, household = [], []
     for company_id, ids in by_company.items():
-        ctx = _ctx(session, company_id, client)
+        ctx = AccessContext.for_owner(session.actor, company_id, client)
         fields = list(CATALOGUE)
         for view in rt.gate.read(uow, ctx, ids, fields, reveal=fields, action="self_access"):
             people.append(_person_json(view, clear=True))

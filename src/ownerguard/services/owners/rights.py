@@ -24,32 +24,49 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain import normalize
 from ownerguard.domain.deadlines import DEFAULT_WORKING_DAYS, add_working_days, is_working_day
 from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.domain.rights import (
+    DOWNLOADABLE,
+    EDITABLE,
+    KINDS,
+    ON_BEHALF,
+    REFUSAL_REASONS,
+    kind_label,
+    outcome_text,
+)
 from ownerguard.domain.staff import role_label
-from ownerguard.domain.rights import (DOWNLOADABLE, EDITABLE, KINDS, ON_BEHALF, REFUSAL_REASONS,
-                             kind_label, outcome_text)
-from ownerguard.store.tables import (buildings, communities, companies, notes, persons, residencies,
-                            rights_requests, rooms, units, vehicles, work_items)
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.i18n import Label, translate
+from ownerguard.services.owners import consent as consent_svc
+from ownerguard.services.owners import corrections
+from ownerguard.services.owners.auth import OwnerSession
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import freetext
+from ownerguard.store.tables import (
+    buildings,
+    communities,
+    companies,
+    notes,
+    persons,
+    residencies,
+    rights_requests,
+    rooms,
+    units,
+    vehicles,
+    work_items,
+)
 from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault import shred_ledger
+from ownerguard.vault.alarms import raise_alarm
 from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.gate import PersonNotFound
 from ownerguard.vault.policy import AccessContext, Outcome
 from ownerguard.vault.sealing import seal_company
-from ownerguard import clock
-from ownerguard.services.owners import corrections
-from ownerguard.services.staff_access import freetext
-from ownerguard.services.owners import consent as consent_svc
-from ownerguard.services.registry import persons as persons_svc
-from ownerguard.services.oversight.alerts import raise_alert
-from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ownerguard.i18n import Label, translate
-from ownerguard.services.owners.auth import OwnerSession
-from ownerguard.services.owners.portal import _ctx as owner_ctx
-from ownerguard.services.runtime import Runtime
 
 SCHEMA = "ownerguard.personal-data/1"
 DECIDERS = ("dpo", "manager")
@@ -322,7 +339,7 @@ def detail(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str,
         # never left without the why (L17); staff are asked to write reasons without names.
         note = uow.conn.execute(select(notes.c.text_ct).where(
             notes.c.id == r.reason_note_id)).scalar_one()
-        ctx = owner_ctx(session, r.company_id, client)
+        ctx = AccessContext.for_owner(session.actor, r.company_id, client)
         out["reason"] = rt.gate.read_text(uow, ctx, table="notes", column="text_ct",
                                           row_id=r.reason_note_id, sealed=note,
                                           subject=r.person_id or "").value
@@ -340,7 +357,7 @@ def copy_of(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str
     r = _owner_row(uow, session, request_id)
     if r.kind not in DOWNLOADABLE or r.status != "done" or r.person_id is None:
         raise RightsConflict("not_downloadable")
-    doc = _document(rt, uow, owner_ctx(session, r.company_id, client), r)
+    doc = _document(rt, uow, AccessContext.for_owner(session.actor, r.company_id, client), r)
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2).encode()
     return _xlsx(doc)
@@ -593,7 +610,7 @@ def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
             _restrict(rt, uow, ctx, pid, r.number)
             outcome = "restricted"
         else:
-            persons_svc.shred(rt, uow, ctx, pid)
+            shred_ledger.shred(rt, uow, ctx, pid)
             outcome = "deleted"
     elif r.kind == "restriction":
         _restrict(rt, uow, ctx, pid, r.number)
@@ -681,7 +698,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date) -> dict:
             if r.overdue_at is None:
                 uow.conn.execute(update(rights_requests).where(
                     rights_requests.c.id == r.id).values(overdue_at=now))
-                raise_alert(rt, uow, company_id=r.company_id, kind="rights_overdue",
+                raise_alarm(uow.conn, rt.audit, rt.keys, company_id=r.company_id, kind="rights_overdue",
                             severity="high", actor=SYSTEM_ACTOR, subject=r.person_id or "",
                             detail=f"request:{r.number} due:{r.due_date.isoformat()}")
                 _audit(rt, uow, r.company_id, actor=SYSTEM_ACTOR, role="system",
@@ -691,7 +708,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date) -> dict:
         elif today >= _working_day_before(r.due_date) and r.reminded_at is None:
             uow.conn.execute(update(rights_requests).where(
                 rights_requests.c.id == r.id).values(reminded_at=now))
-            raise_alert(rt, uow, company_id=r.company_id, kind="rights_due", severity="medium",
+            raise_alarm(uow.conn, rt.audit, rt.keys, company_id=r.company_id, kind="rights_due", severity="medium",
                         actor=SYSTEM_ACTOR, subject=r.person_id or "",
                         detail=f"request:{r.number} due:{r.due_date.isoformat()}")
             _audit(rt, uow, r.company_id, actor=SYSTEM_ACTOR, role="system",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import insert, select
 
+from ownerguard import clock
 from ownerguard.domain.model import Community, Company, new_id
 from ownerguard.errors import Invalid, NotFound
 from ownerguard.store.tables import communities, companies
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.datakeys import DataKeys
-from ownerguard import clock
 
 DEFAULT_COMPANY = "默认物业公司"
 

@@ -19,17 +19,18 @@ import itertools
 import math
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from faker import Faker
 from stdnum.cn.ric import calc_check_digit
 
+from ownerguard import clock
 from ownerguard.domain.model import IdType, ResidencyRole
 from ownerguard.domain.rows import PersonRow, RoomRow, VehicleRow
-from ownerguard import clock
 
 # --- community names ---------------------------------------------------------------------------
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownerguard.domain.rows import Reject
-from ownerguard.services.registry.importer import ImportCounts, Importer, file_sha256
-from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
-from ownerguard.services.runtime import Runtime
-from ownerguard.adapters.sheets import read_sheet
 from ownerguard import clock
+from ownerguard.adapters.sheets import read_sheet
+from ownerguard.domain.rows import Reject
+from ownerguard.services.registry.communities import get_or_create_community, get_or_create_company
+from ownerguard.services.registry.importer import ImportCounts, Importer, file_sha256
+from ownerguard.services.runtime import Runtime
 
 
 @dataclass

@@ -20,9 +20,12 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from ownerguard import clock
 from ownerguard.domain.model import Community, Company, age_on, new_id
 from ownerguard.domain.rows import PersonRow, Reject, RoomRow
 from ownerguard.errors import Invalid
+from ownerguard.services.runtime import Runtime
+from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.tables import (
     blind_index,
     buildings,
@@ -34,16 +37,12 @@ from ownerguard.store.tables import (
     units,
     vehicles,
 )
-from ownerguard.store.bulk import bulk_insert
 from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault import identity
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.blind import BlindIndexer
-from ownerguard.vault import identity
 from ownerguard.vault.identity import ROOM_KEY_SEP, Home, Identity
 from ownerguard.vault.sealing import PersonKey
-from ownerguard.services.runtime import Runtime
-from ownerguard import clock
-
 
 
 def _index_rows(indexer: BlindIndexer, company_id: str, pid: str,

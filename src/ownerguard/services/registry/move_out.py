@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select, update
 
 from ownerguard.domain.retention import rules_from_settings
-from ownerguard.store.tables import persons, residencies, rooms
-from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditEvent
 from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.services.registry.rooms import find_room
 from ownerguard.services.runtime import Runtime
+from ownerguard.store.tables import persons, residencies, rooms
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditEvent
 
 
 class MoveOutError(Problem):

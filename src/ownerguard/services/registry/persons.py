@@ -8,14 +8,12 @@ from sqlalchemy import select
 
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.errors import Invalid
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import blind_index, persons, residencies, rooms
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.shred import crypto_shred
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.vault.gate import PersonNotFound, PersonView
+from ownerguard.vault.gate import PersonView
 from ownerguard.vault.policy import AccessContext
-from ownerguard.services.lifecycle import shred_ledger
-from ownerguard.services.runtime import Runtime
 
 SEARCH_KINDS = ("phone", "id_number", "name", "room")
 DEFAULT_FIELDS = ("name", "gender", "phone", "id_type", "id_number", "birth_date", "rooms",
@@ -133,18 +131,3 @@ def show(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_ids: list[str]
     return rt.gate.read(uow, ctx, person_ids, fields, reveal=reveal,
                         action="reveal" if reveal else "read")
 
-
-def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> None:
-    """Crypto-shred one person: delete their data key and every digest that could find them.
-
-    Ciphertexts stay where they are (and in every backup) but are unreadable without the key.
-    The audit chain is untouched: it never held a value, so it still verifies.
-    """
-    conn = uow.conn
-    row = conn.execute(select(persons.c.company_id).where(persons.c.id == person_id)).first()
-    if row is None or row.company_id != ctx.company_id:
-        raise PersonNotFound("person_not_found")
-    # On disk before anything is deleted, so no restored copy can bring the key back.
-    shred_ledger.record_intent(rt, conn, person_id, ctx.company_id)
-    crypto_shred(conn, rt.audit, {person_id: ctx.company_id}, actor=ctx.actor, role=ctx.role,
-                 reason="crypto_shredded", purpose=ctx.purpose or "", client=ctx.client)

@@ -15,20 +15,26 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from ownerguard import clock
+from ownerguard.adapters.export_sheet import (
+    ExportMeta,
+    match_tags,
+    new_export_id,
+    read_watermark,
+    write_export,
+)
 from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import access
+from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.store.tables import companies, exports
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.vault.secrets import open_secret, seal_secret
 from ownerguard.vault.policy import Level, Outcome
-from ownerguard.services.staff_access import access
-from ownerguard import clock
-from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.adapters.export_sheet import ExportMeta, match_tags, new_export_id, read_watermark, write_export
-from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ownerguard.services.runtime import Runtime
+from ownerguard.vault.secrets import open_secret, seal_secret
 
 
 class ExportError(Problem):

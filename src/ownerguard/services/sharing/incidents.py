@@ -18,20 +18,28 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
+from ownerguard import clock
 from ownerguard.adapters.documents import render
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.legal import refs
 from ownerguard.domain.model import new_id
-from ownerguard.store.tables import (alerts, audit_log, companies, incident_actions, incident_persons,
-                            incidents, notes, share_members)
-from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.policy import AccessContext
-from ownerguard import clock
-from ownerguard.services.staff_access import freetext
-from ownerguard.services.sharing import shares as shares_svc
 from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ownerguard.i18n import Label, translate
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.sharing import shares as shares_svc
+from ownerguard.services.staff_access import freetext
+from ownerguard.store.tables import (
+    alerts,
+    audit_log,
+    companies,
+    incident_actions,
+    incident_persons,
+    incidents,
+    notes,
+    share_members,
+)
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.policy import AccessContext
 
 # Sources and the PIPL 57 items a notice must state (in order), with their labels in the
 # source language: the catalogue's ``incident_source.<source>`` and ``pipl57.<item>``.
@@ -249,9 +257,7 @@ def for_owner(rt: Runtime, uow: UnitOfWork, person_ids: list[str], ctx: AccessCo
     out = []
     for r in rows:
         item = _row(r)
-        owner_ctx = AccessContext(actor=ctx.actor, role="owner", company_id=item.company_id,
-                                  purpose="rights_request", scope=None, certified=True,
-                                  client=ctx.client)
+        owner_ctx = AccessContext.for_owner(ctx.actor, item.company_id, ctx.client)
         statement = _statement(rt, uow, item, ctx=owner_ctx)
         out.append({"number": item.number,
                     "opened": clock.local(item.opened_at)

@@ -10,10 +10,10 @@ from dataclasses import asdict
 from sqlalchemy import select
 
 from ownerguard.domain.normalize import InvalidValue, normalize_phone
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import partners, share_canaries, share_members, shares
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.services.runtime import Runtime
 
 
 def trace_bytes(rt: Runtime, uow: UnitOfWork, data: bytes | str, *, filename: str = "",

@@ -20,18 +20,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES, LegalBasis, purpose_label
-from ownerguard.store.tables import agreements, impact_assessments, partners
-from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.secrets import open_secret, seal_secret
-from ownerguard.services.oversight import alerts
-from ownerguard import clock
-from ownerguard.services.staff_access import freetext
 from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ownerguard.i18n import Label, translate
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import freetext
+from ownerguard.store.tables import agreements, impact_assessments, partners
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.alarms import raise_alarm
+from ownerguard.vault.secrets import open_secret, seal_secret
 
 # Kinds and relationships with their labels in the source language (the catalogue's
 # ``partner_kind.<kind>`` and ``partner_relationship.<relationship>``).
@@ -285,7 +285,7 @@ def sweep(rt: Runtime, uow: UnitOfWork, today: date | None = None) -> int:
     for r in rows:
         name = uow.conn.execute(select(partners.c.name).where(
             partners.c.id == r.partner_id)).scalar_one()
-        alerts.raise_alert(rt, uow, company_id=r.company_id, kind="agreement_expiring",
+        raise_alarm(uow.conn, rt.audit, rt.keys, company_id=r.company_id, kind="agreement_expiring",
                            severity="medium", actor="system",
                            detail=f"与“{name}”的协议将于 {r.expires_on} 到期，请续签或停止共享")
         uow.conn.execute(update(agreements).where(agreements.c.id == r.id)

@@ -31,23 +31,34 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE, field_label
 from ownerguard.domain.model import new_id
 from ownerguard.domain.purposes import PURPOSES, LegalBasis, purpose_label
-from ownerguard.store.tables import (buildings, communities, companies, partners, persons, residencies,
-                            rooms, share_canaries, share_members, shares, units)
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem, Unauthenticated
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.sharing import partners as partners_svc
+from ownerguard.services.staff_access import freetext
+from ownerguard.store.tables import (
+    buildings,
+    communities,
+    companies,
+    partners,
+    persons,
+    residencies,
+    rooms,
+    share_canaries,
+    share_members,
+    shares,
+    units,
+)
 from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault import consents as consents_now
 from ownerguard.vault.blind import normalise
+from ownerguard.vault.consents import recipient_target
 from ownerguard.vault.gate import RECIPIENT_PREFIX
 from ownerguard.vault.policy import AccessContext, Level
 from ownerguard.vault.secrets import open_secret, seal_secret
-from ownerguard import clock
-from ownerguard.services.owners import consent
-from ownerguard.services.staff_access import freetext
-from ownerguard.services.sharing import partners as partners_svc
-from ownerguard.errors import (Conflict, Forbidden, Invalid, NotFound, Problem,
-                              Unauthenticated)
-from ownerguard.services.runtime import Runtime
 
 REQUESTER_ROLES = ("manager", "dpo")
 DEFAULT_DAYS = 30
@@ -254,9 +265,10 @@ def eligible(uow: UnitOfWork, share: Share, relationship: str) -> list[str]:
         q = q.where(residencies.c.community_id == share.community_id)
     ids = sorted(r.id for r in uow.conn.execute(q))
     if relationship == "provision":
-        return sorted(consent.recipient_consenting(uow, ids, share.partner_id, share.purpose))
+        return sorted(consents_now.granted(uow.conn, ids, "recipient",
+                                           recipient_target(share.partner_id, share.purpose)))
     if PURPOSES[share.purpose].basis is LegalBasis.CONSENT:
-        granted = consent.purpose_consenting(uow, ids, share.purpose)
+        granted = consents_now.granted(uow.conn, ids, "purpose", share.purpose)
         return sorted(granted)
     return ids
 

@@ -9,21 +9,21 @@ from datetime import timedelta
 
 from sqlalchemy import and_, false, or_, select
 
+from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import ROLES
 from ownerguard.errors import Forbidden, Invalid, Problem
+from ownerguard.services.registry import persons as persons_svc
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import accounts as staff_svc
+from ownerguard.services.staff_access import anomalies
+from ownerguard.services.staff_access import work_items as work_items_svc
 from ownerguard.store.tables import buildings, residencies, rooms, units
 from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.alarms import raise_alarm
 from ownerguard.vault.gate import PersonView
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext, Outcome
-from ownerguard.services.oversight import anomalies
-from ownerguard import clock
-from ownerguard.services.registry import persons as persons_svc
-from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.services.staff_access import work_items as work_items_svc
-from ownerguard.services.oversight.alerts import raise_alert
-from ownerguard.services.runtime import Runtime
 
 PAGE = 50
 LIST_FIELDS = ("name", "phone", "rooms")
@@ -198,7 +198,7 @@ def reveal(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str,
     view = rt.gate.read(uow, ctx, [person_id], fields, reveal=fields, action="reveal")[0]
     anomalies.check(rt, uow, ctx, [view])
     if any(s.reason == "break_glass" for s in view.fields.values()):
-        raise_alert(rt, uow, company_id=ctx.company_id, kind="break_glass", severity="high",
+        raise_alarm(uow.conn, rt.audit, rt.keys, company_id=ctx.company_id, kind="break_glass", severity="high",
                     actor=ctx.actor, subject=person_id,
                     detail="fields:" + ",".join(sorted(f for f, s in view.fields.items()
                                                        if s.outcome is Outcome.CLEAR)),

@@ -13,17 +13,17 @@ from datetime import datetime, timedelta
 import pyotp
 from sqlalchemy import and_, delete, insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.model import new_id
 from ownerguard.domain.staff import ROLES, STAFF_ROLES
-from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.domain.training import NDA_TEXT_ZH, NDA_VERSION, TRAINING_VALID_DAYS, nda_text_hash
+from ownerguard.errors import Conflict, Invalid, NotFound, Problem
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import buildings, communities, ndas, staff, staff_scopes, trainings
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.vault.secrets import open_secret, seal_secret
 from ownerguard.vault.policy import Level
-from ownerguard import clock
-from ownerguard.services.runtime import Runtime
+from ownerguard.vault.secrets import open_secret, seal_secret
 
 MIN_PASSWORD = 10
 ISSUER = "OwnerGuard 业主信息卫士"

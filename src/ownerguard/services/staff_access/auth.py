@@ -21,13 +21,13 @@ from datetime import timedelta
 import pyotp
 from sqlalchemy import delete, func, insert, select, update
 
+from ownerguard import clock
 from ownerguard.errors import Forbidden, Problem, TooMany
+from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.store.tables import login_attempts, staff, staff_sessions
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard import clock
-from ownerguard.services.staff_access import accounts as staff_svc
-from ownerguard.services.runtime import Runtime
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)

@@ -14,17 +14,16 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
+from ownerguard import clock, i18n
+from ownerguard.adapters.contact import ContactError, build_broker, build_sms
+from ownerguard.adapters.contact.number_broker import AliasBinding
 from ownerguard.domain.model import new_id
 from ownerguard.errors import Forbidden
-from ownerguard import i18n
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import companies, contact_bindings
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
 from ownerguard.vault.policy import AccessContext, Outcome
-from ownerguard import clock
-from ownerguard.adapters.contact import ContactError, build_broker, build_sms
-from ownerguard.adapters.contact.number_broker import AliasBinding
-from ownerguard.services.runtime import Runtime
 
 BINDING_LIFETIME = timedelta(days=7)     # an upper bound; closing the item releases it sooner
 

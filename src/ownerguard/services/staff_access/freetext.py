@@ -13,16 +13,15 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from ownerguard import detect
+from ownerguard import clock, detect
 from ownerguard.domain.model import new_id
 from ownerguard.errors import Invalid
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import notes
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent, company_chain
-from ownerguard.vault.sealing import seal_company
 from ownerguard.vault.policy import AccessContext
-from ownerguard import clock
-from ownerguard.services.runtime import Runtime
+from ownerguard.vault.sealing import seal_company
 
 MAX_TEXT = 4000
 

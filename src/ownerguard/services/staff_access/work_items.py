@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
+from ownerguard import clock
 from ownerguard.domain.model import new_id
 from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.i18n import Label
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import rooms, work_items
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
 from ownerguard.vault.policy import WorkItemRef
-from ownerguard import clock
-from ownerguard.services.runtime import Runtime
 
 KINDS = {"work_order": "WO", "visit": "VI", "renovation": "RN"}
 LIVE = ("open", "assigned")

@@ -14,7 +14,7 @@ strategies. Shared conventions:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ownerguard.vault.masking.birth_date import mask_birth_date
 from ownerguard.vault.masking.id_number import mask_id_number

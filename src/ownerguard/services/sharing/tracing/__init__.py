@@ -14,10 +14,30 @@ uses ``row_order``, ``variant_of``, ``render`` and ``make_canaries`` from here.
 
 from __future__ import annotations
 
-from ownerguard.services.sharing.tracing.attribute import Suspect, trace, trace_leak, trace_phone, who_received
+from ownerguard.services.sharing.tracing.attribute import (
+    Suspect,
+    trace,
+    trace_leak,
+    trace_phone,
+    who_received,
+)
 from ownerguard.services.sharing.tracing.canaries import Canary, make_canaries
-from ownerguard.services.sharing.tracing.leaked import LeakReadError, LeakRow, extract, read_leak, room_key
-from ownerguard.services.sharing.tracing.variants import VARIANTS, detect_variant, field_format, render, render_room, row_order, variant_of
+from ownerguard.services.sharing.tracing.leaked import (
+    LeakReadError,
+    LeakRow,
+    extract,
+    read_leak,
+    room_key,
+)
+from ownerguard.services.sharing.tracing.variants import (
+    VARIANTS,
+    detect_variant,
+    field_format,
+    render,
+    render_room,
+    row_order,
+    variant_of,
+)
 
 __all__ = [
     "VARIANTS", "Canary", "LeakReadError", "LeakRow", "Suspect", "detect_variant", "extract",

@@ -37,10 +37,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ownerguard.store.tables import partners, share_members, shares
 from ownerguard.services.sharing.tracing import index
 from ownerguard.services.sharing.tracing.leaked import LeakRow, extract, read_leak, unitless
 from ownerguard.services.sharing.tracing.variants import classify, field_format
+from ownerguard.store.tables import partners, share_members, shares
 
 # A leaked (real) phone equals a given alias number with about this probability: ~1.7e9 mobile
 # numbers are in use; 1e-8 is ten times more cautious.

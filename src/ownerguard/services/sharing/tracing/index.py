@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from ownerguard.services.sharing.tracing.leaked import room_key, unitless
 from ownerguard.store.tables import (
     blind_index,
     buildings,
@@ -26,7 +27,6 @@ from ownerguard.store.tables import (
     shares,
     units,
 )
-from ownerguard.services.sharing.tracing.leaked import room_key, unitless
 
 CHUNK = 2000
 _IDS = bindparam("ids", expanding=True)

@@ -18,9 +18,9 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
-from ownerguard.detect.namedata import EXTENDED_SURNAMES, STOP_WORDS, SURNAMES
 from ownerguard.adapters.export_sheet import strip_zero_width
 from ownerguard.adapters.sheets import HEADERS
+from ownerguard.detect.namedata import EXTENDED_SURNAMES, STOP_WORDS, SURNAMES
 from ownerguard.errors import Invalid
 from ownerguard.vault.blind import normalise
 from ownerguard.vault.masking.name import COMPOUND_SURNAMES

@@ -53,18 +53,33 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, event, insert, select
+from sqlalchemy import Connection, Engine, delete, event, insert, select
 
-from ownerguard.store.tables import person_keys, persons, system_keys
-from ownerguard.vault.shred import crypto_shred
-from ownerguard.errors import Conflict
-from ownerguard.vault.keys import KeyProblem
 from ownerguard import clock
+from ownerguard.errors import Conflict
+from ownerguard.store.tables import person_keys, persons, system_keys
+from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.audit import AuditLog
+from ownerguard.vault.datakeys import DataKeys
+from ownerguard.vault.gate import PersonNotFound
+from ownerguard.vault.keys import KeyProblem, MasterKey
+from ownerguard.vault.policy import AccessContext
+from ownerguard.vault.shred import crypto_shred
 
-if TYPE_CHECKING:
-    from ownerguard.services.runtime import Runtime
+
+class Runtime(Protocol):
+    """What the ledger needs of the running service (``services.runtime.Runtime`` is one)."""
+
+    settings: Any
+    engine: Engine
+    master: MasterKey
+    keys: DataKeys
+    audit: AuditLog
+    adapters: dict
+
+    def uow(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 LEDGER_FILE = "shred-ledger.jsonl"
 FORMAT = "ownerguard-shred-ledger/1"
@@ -224,7 +239,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _create(rt: "Runtime", conn: Connection, path: Path) -> None:
+def _create(rt: Runtime, conn: Connection, path: Path) -> None:
     secret = rt.keys.system_secret(conn, KEY_NAME)
     row = conn.execute(select(system_keys).where(system_keys.c.name == KEY_NAME)).first()
     header = {"type": "header", "format": FORMAT, "ledger": str(uuid.uuid4()),
@@ -244,7 +259,7 @@ def _create(rt: "Runtime", conn: Connection, path: Path) -> None:
     _fsync_dir(path.parent)
 
 
-def _key_for(rt: "Runtime", conn: Connection | None, path: Path) -> bytes:
+def _key_for(rt: Runtime, conn: Connection | None, path: Path) -> bytes:
     cache = rt.adapters.setdefault("shred_ledger_keys", {})
     with open(path, "rb") as f:
         header = json.loads(f.readline())
@@ -254,7 +269,7 @@ def _key_for(rt: "Runtime", conn: Connection | None, path: Path) -> bytes:
     return key
 
 
-def _append(rt: "Runtime", path: Path, conn: Connection | None, kind: str, entry: str,
+def _append(rt: Runtime, path: Path, conn: Connection | None, kind: str, entry: str,
             person: str, company: str) -> None:
     key = _key_for(rt, conn, path)
     fd = os.open(path, os.O_RDWR | os.O_APPEND)
@@ -276,7 +291,7 @@ def _append(rt: "Runtime", path: Path, conn: Connection | None, kind: str, entry
         os.close(fd)                     # also releases the lock
 
 
-def record_intent(rt: "Runtime", conn: Connection, person_id: str, company_id: str) -> None:
+def record_intent(rt: Runtime, conn: Connection, person_id: str, company_id: str) -> None:
     """Before a shred deletes anything: write ``intent`` (fsynced) and remember it on the
     connection, so the pool check-in confirms or voids it once the transaction is over."""
     path = ledger_path(rt.settings.home)
@@ -289,7 +304,7 @@ def record_intent(rt: "Runtime", conn: Connection, person_id: str, company_id: s
     conn.info.setdefault(_INFO_KEY, []).append((entry, person_id, company_id))
 
 
-def _on_checkin(rt: "Runtime"):
+def _on_checkin(rt: Runtime):
     def checkin(dbapi_conn, record) -> None:
         intents = record.info.pop(_INFO_KEY, None)
         if not intents or dbapi_conn is None:
@@ -321,7 +336,7 @@ class ApplyResult:
     entries: int = 0
 
 
-def _read_mark(rt: "Runtime", conn: Connection) -> dict | None:
+def _read_mark(rt: Runtime, conn: Connection) -> dict | None:
     row = conn.execute(select(system_keys).where(system_keys.c.name == MARK_NAME)).first()
     if row is None:
         return None
@@ -332,7 +347,7 @@ def _read_mark(rt: "Runtime", conn: Connection) -> dict | None:
         return None              # unreadable marker: treat as "never applied"
 
 
-def _write_mark(rt: "Runtime", conn: Connection, state: LedgerState) -> None:
+def _write_mark(rt: Runtime, conn: Connection, state: LedgerState) -> None:
     doc = {"ledger": state.ledger_id, "lines": state.lines, "size": state.size,
            "mac": state.last_mac, "pending": len(state.pending)}
     version, wrapped = rt.master.wrap(json.dumps(doc, sort_keys=True).encode(),
@@ -347,7 +362,7 @@ def _chunks(items: list[str], n: int = 500):
         yield items[i:i + n]
 
 
-def apply(rt: "Runtime", conn: Connection, *, resolve: bool = True) -> ApplyResult:
+def apply(rt: Runtime, conn: Connection, *, resolve: bool = True) -> ApplyResult:
     """Shred again, in the caller's transaction, every ``done`` person that still has a key.
 
     ``resolve``: first confirm pending intents that this database shows committed (pass False
@@ -394,11 +409,11 @@ def apply(rt: "Runtime", conn: Connection, *, resolve: bool = True) -> ApplyResu
     return result
 
 
-def _shred_again(rt: "Runtime", conn: Connection, found: dict[str, str]) -> None:
+def _shred_again(rt: Runtime, conn: Connection, found: dict[str, str]) -> None:
     crypto_shred(conn, rt.audit, found, actor=ACTOR, role="system", reason="shred_ledger")
 
 
-def on_open(rt: "Runtime") -> ApplyResult | None:
+def on_open(rt: Runtime) -> ApplyResult | None:
     """At ``open_runtime``: listen for shred check-ins, and apply the ledger if it changed
     since this database last saw it (cheap when it did not: one row, the file's two ends)."""
     event.listen(rt.engine, "checkin", _on_checkin(rt))
@@ -414,3 +429,19 @@ def on_open(rt: "Runtime") -> ApplyResult | None:
         result = apply(rt, uow.conn)
         uow.commit()
     return result
+
+
+def shred(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str) -> None:
+    """Crypto-shred one person: delete their data key and every digest that could find them.
+
+    Ciphertexts stay where they are (and in every backup) but are unreadable without the key.
+    The audit chain is untouched: it never held a value, so it still verifies.
+    """
+    conn = uow.conn
+    row = conn.execute(select(persons.c.company_id).where(persons.c.id == person_id)).first()
+    if row is None or row.company_id != ctx.company_id:
+        raise PersonNotFound("person_not_found")
+    # On disk before anything is deleted, so no restored copy can bring the key back.
+    record_intent(rt, conn, person_id, ctx.company_id)
+    crypto_shred(conn, rt.audit, {person_id: ctx.company_id}, actor=ctx.actor, role=ctx.role,
+                 reason="crypto_shredded", purpose=ctx.purpose or "", client=ctx.client)

@@ -6,9 +6,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ownerguard.services.registry.communities import (
+    DEFAULT_COMPANY,
+    get_or_create_community,
+    get_or_create_company,
+)
 from ownerguard.services.registry.demo_data import community_name, generate_rows
 from ownerguard.services.registry.importer import ImportCounts, Importer
-from ownerguard.services.registry.communities import DEFAULT_COMPANY, get_or_create_community, get_or_create_company
 from ownerguard.services.runtime import Runtime
 
 DEMO_COMPANY = "示范物业服务有限公司"

@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import case, func, select
 
+from ownerguard import clock
+from ownerguard.services.runtime import Runtime
 from ownerguard.store.tables import audit_log
 from ownerguard.store.uow import UnitOfWork
+from ownerguard.vault.alarms import raise_alarm
 from ownerguard.vault.gate import PersonView
 from ownerguard.vault.policy import AccessContext, Outcome
-from ownerguard import clock
-from ownerguard.services.oversight.alerts import raise_alert
-from ownerguard.services.runtime import Runtime
 
 WORKING_HOURS = (7, 21)             # local time, [start, end)
 WINDOW = timedelta(minutes=10)
@@ -34,7 +34,7 @@ def check(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, views: list[PersonVi
     since = clock.iso(now - WINDOW)
 
     def alert(kind: str, severity: str, detail: str, subject: str = "") -> None:
-        if raise_alert(rt, uow, company_id=ctx.company_id, kind=kind, severity=severity,
+        if raise_alarm(uow.conn, rt.audit, rt.keys, company_id=ctx.company_id, kind=kind, severity=severity,
                        actor=ctx.actor, subject=subject, detail=detail, dedupe=DEDUPE):
             raised.append(kind)
 

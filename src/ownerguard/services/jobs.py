@@ -1,6 +1,7 @@
 """Jobs that keep promises without anyone remembering them: deadline reminders and overdue
-alerts (L17), share expiry and agreement warnings (L19), signed audit checkpoints (L10), and
-whatever else registers here (retention purges, L14).
+alerts (L17), share expiry and agreement warnings (L19), signed audit checkpoints (L10) and the
+daily retention purge (L14). Every context's periodic work is listed here, in one place: the
+contexts themselves do not know there is a scheduler.
 
 ``serve`` runs them in a background thread; ``ownerguard jobs run`` runs them once (for cron
 on deployments that prefer it). Every job is idempotent, so two processes that both run one —
@@ -20,7 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 
 from ownerguard import clock
+from ownerguard.services.lifecycle import checkpoints, retention
+from ownerguard.services.owners import inquiries, rights
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.sharing import partners, shares
 
 log = logging.getLogger("ownerguard.scheduler")
 
@@ -33,9 +37,6 @@ class Job:
 
 
 def _deadlines(rt: Runtime) -> dict:
-    from ownerguard.services.owners import inquiries
-    from ownerguard.services.owners import rights
-
     today = clock.today()
     with rt.uow() as uow:
         out = {"inquiries": inquiries.sweep(rt, uow, today),
@@ -45,9 +46,6 @@ def _deadlines(rt: Runtime) -> dict:
 
 
 def _sharing(rt: Runtime) -> dict:
-    from ownerguard.services.sharing import partners
-    from ownerguard.services.sharing import shares
-
     with rt.uow() as uow:
         out = {"expired_shares": shares.sweep(rt, uow),
                "expiring_agreements": partners.sweep(rt, uow)}
@@ -56,8 +54,6 @@ def _sharing(rt: Runtime) -> dict:
 
 
 def _checkpoint(rt: Runtime) -> dict:
-    from ownerguard.services.lifecycle import checkpoints
-
     with rt.uow() as uow:
         made = checkpoints.maybe_create(rt, uow)
         uow.commit()
@@ -68,12 +64,8 @@ JOBS: list[Job] = [
     Job("deadlines", timedelta(hours=1), _deadlines),
     Job("sharing", timedelta(hours=1), _sharing),
     Job("checkpoint", timedelta(hours=1), _checkpoint),   # signs one a day; cheap otherwise
+    Job("retention", timedelta(days=1), retention.job),
 ]
-
-
-def register(job: Job) -> None:
-    """Other features add their jobs here (kept in one list so ``jobs list`` shows them all)."""
-    JOBS[:] = [j for j in JOBS if j.name != job.name] + [job]
 
 
 def _lock_id(name: str) -> int:

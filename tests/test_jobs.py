@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ownerguard.cli.main import app
-from ownerguard.services.lifecycle import scheduler
+from ownerguard.services import jobs as scheduler
 
 # The subject is the database: these tests run on PostgreSQL too when it is configured.
 pytestmark = pytest.mark.postgres
