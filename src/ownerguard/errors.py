@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ownerguard.i18n import translate
+from ownerguard.i18n import describe, has, translate
 
 
 class Problem(Exception):
@@ -29,17 +29,11 @@ class Problem(Exception):
         return self.code
 
     def message(self, lang: str | None = None) -> str:
-        return translate(f"error.{self.code}", lang, **self.params)
-
-    # Transitional, for entrypoints not yet on ``message(lang)``: the same catalogue texts
-    # under the names the old zh/en refusals used. New code calls ``message(lang)``.
-    @property
-    def zh(self) -> str:
-        return self.message("zh_CN")
-
-    @property
-    def en(self) -> str:
-        return self.message("en")
+        """``error.<code>``; a refusal that is a policy decision (``out_of_scope``,
+        ``role_not_permitted``…) reads as the decision's reason (``reason.<code>``)."""
+        if has(f"error.{self.code}"):
+            return translate(f"error.{self.code}", lang, **self.params)
+        return describe(self.code, lang)
 
 
 class Invalid(Problem):

@@ -122,7 +122,7 @@ def test_consents_grant_withdraw_with_receipts(world):
     r = world.client.put("/api/v1/me/consents", headers=h, json={
         "notice_version": "1999-01", "items": [{"kind": "purpose", "target": "delivery",
                                                 "granted": True}]})
-    assert r.status_code == 422 and r.json()["detail"]["code"] == "notice_changed"
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "notice_changed"
     r = world.client.put("/api/v1/me/consents", headers=h, json={
         "notice_version": got["notice_version"],
         "items": [{"kind": "purpose", "target": "delivery", "granted": True}]})

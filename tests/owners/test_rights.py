@@ -312,7 +312,7 @@ def test_guardian_for_a_minor_not_an_adult(world):
     assert doc["subject"]["is_minor"] and any(f["value"] == "小爱" for f in doc["fields"])
     r = world.client.post("/api/v1/me/requests", headers=alice, json={
         "kind": "copy", "on_behalf": "guardian", "person_id": world.adult})
-    assert r.status_code == 422 and r.json()["detail"]["code"] == "not_a_minor"
+    assert r.status_code == 403 and r.json()["detail"]["code"] == "not_a_minor"
 
 
 def test_heir_request_linked_by_dpo(world):

@@ -151,7 +151,7 @@ def test_only_the_dpo_runs_the_registry_and_four_eyes_approve(world):
     sid = _request(world, pid, who="dpo").json()["id"]
     r = world.client.post(f"/api/v1/shares/{sid}/decision", headers=_dpo(world),
                           json={"approve": True})
-    assert r.status_code == 409 and r.json()["detail"]["code"] == "share_four_eyes"
+    assert r.status_code == 403 and r.json()["detail"]["code"] == "share_four_eyes"
     r = world.client.post(f"/api/v1/shares/{sid}/decision", headers=world.as_("dpo2"),
                           json={"approve": False})
     assert r.status_code == 422 and r.json()["detail"]["code"] == "rejection_reason_required"

@@ -51,8 +51,9 @@ def ctx(company_id: str, *, role: str = "operator", purpose: str | None = "recor
 
 
 def shows_refusal(text: str, code: str, lang: str = "zh") -> bool:
-    """A page or an answer names the refusal ``code``: by its catalogue message, or by the
-    code itself where an entrypoint still prints the exception (its text is the code)."""
-    from ownerguard.i18n import translate
+    """A page or an answer says why, in the reader's language: the refusal's catalogue
+    message (never the bare code)."""
+    from ownerguard.errors import Problem
 
-    return code in text or translate(f"error.{code}", lang) in text
+    message = Problem(code).message("en" if lang == "en" else "zh_CN")
+    return message != code and message in text

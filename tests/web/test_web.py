@@ -446,7 +446,7 @@ def test_work_order_lifecycle(world):
     assert number in listing.text and "待处理" in listing.text
     bad = client.post("/console/work-orders", data={"room_id": "no-such-room",
                                                     "csrf": csrf(client)})
-    assert bad.status_code == 422 and shows_refusal(bad.text, "work_item_room_not_found")
+    assert bad.status_code == 404 and shows_refusal(bad.text, "work_item_room_not_found")
     for action, data, status in (("assign", {"assignee": "wang.steward"}, "已指派"),
                                  ("done", {}, "已完成"), ("close", {}, "已关闭")):
         r = client.post(f"/console/work-orders/{number}/{action}",
@@ -485,7 +485,7 @@ def test_export_request_approval_and_download(world):
     denied = steward.post("/console/exports", data={
         "purpose": "billing", "fields": ["id_number"], "community": world.community_id,
         "csrf": csrf(steward)})
-    assert denied.status_code == 422 and "证件号码" in denied.text
+    assert denied.status_code == 403 and "证件号码" in denied.text
 
     dpo = world.sign_in("li.dpo")
     queue = dpo.get("/console/dpo/exports")
@@ -509,7 +509,7 @@ def test_export_request_approval_and_download(world):
     own_id = re.search(r"/console/dpo/exports/([A-Za-z0-9-]+)/decide", queue.text).group(1)
     refused = dpo.post(f"/console/dpo/exports/{own_id}/decide",
                        data={"decision": "approve", "csrf": csrf(dpo)})
-    assert refused.status_code == 409 and "不能审批自己提出的导出申请" in refused.text
+    assert refused.status_code == 403 and "不能审批自己提出的导出申请" in refused.text
 
 
 def test_static_files_are_served(world):

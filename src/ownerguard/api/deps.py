@@ -1,17 +1,17 @@
-"""Request plumbing: one unit of work per request, the signed-in staff member, errors.
+"""Request plumbing: one unit of work per request, the signed-in staff member.
 
-Errors always have the shape ``{"detail": {"code", "reason", "reason_en"}}``: ``code`` is a
-stable policy or auth code, ``reason`` says in Chinese what happened and what to do.
+Refusals are ``errors.Problem``s raised here or by the services; ``api.errors`` turns every one
+into ``{"detail": {"code", "reason", "reason_en"}}`` with the status of its kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from ownerguard.edge import client_of  # noqa: F401  (re-exported for the routes)
-from ownerguard.i18n import describe
+from ownerguard.errors import Forbidden
 from ownerguard.services.runtime import Runtime
 from ownerguard.services.staff_access import auth as auth_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
@@ -25,18 +25,9 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.rt
 
 
-
-
 def uow(request: Request) -> Iterator[UnitOfWork]:
     with runtime(request).uow() as unit:
         yield unit
-
-
-def error(status: int, code: str, zh: str | None = None, en: str | None = None
-          ) -> HTTPException:
-    if zh is None:
-        zh, en = describe(code, "zh_CN"), describe(code, "en")
-    return HTTPException(status, {"code": code, "reason": zh, "reason_en": en or zh})
 
 
 def _token(request: Request) -> tuple[str, str]:
@@ -57,15 +48,14 @@ def current_session(request: Request, unit: UnitOfWork = Depends(uow)) -> auth_s
     token, kind = _token(request)
     try:
         session = auth_svc.authenticate(unit, token, kinds=(kind,))
-    except auth_svc.AuthError as exc:
+    except auth_svc.AuthError:
         unit.commit()      # an expired session is deleted
-        raise error(401, exc.code) from None
+        raise
     # A cookie is sent by the browser on its own, so a state-changing request that rides on
     # the cookie must also carry the CSRF token, which only our own pages can read.
     if kind == "web" and request.method not in ("GET", "HEAD", "OPTIONS"):
         if not auth_svc.check_csrf(unit, token, request.headers.get(CSRF_HEADER)):
-            raise error(403, "csrf", "请求缺少或带有无效的防伪令牌，请刷新页面后重试",
-                        "missing or invalid CSRF token")
+            raise Forbidden("csrf")
     return session
 
 
@@ -76,6 +66,6 @@ def current_staff(session: auth_svc.Session = Depends(current_session)) -> Staff
 def require_role(*roles: str):
     def check(who: StaffRecord = Depends(current_staff)) -> StaffRecord:
         if who.role not in roles:
-            raise error(403, "role_not_permitted")
+            raise Forbidden("role_not_permitted")
         return who
     return check

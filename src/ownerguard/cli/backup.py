@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ownerguard.cli.context import actor_name, console, err, fail, interactive, runtime
+from ownerguard.cli.context import actor_name, console, err, fail, interactive, refused, runtime
 
 backup_app = typer.Typer(help="备份与恢复 / backups: create, verify, restore",
                          no_args_is_help=True)
@@ -50,7 +50,7 @@ def backup_create(out: Path = typer.Option(..., "--out", help="备份文件路�
         try:
             manifest = create_backup(rt, out, progress=bar, actor=actor_name())
         except BackupError as exc:
-            raise fail(str(exc), "backup not written") from None
+            raise refused(exc) from None
     rows = sum(manifest["row_counts"].values())
     console.print(f"[green]备份已写入 backup written[/]: {out} (0600) — {manifest['backend']}, "
                   f"{rows} 行 rows, 审计链 audit chains {len(manifest['audit_heads'])}, "
@@ -85,7 +85,8 @@ def backup_verify(path: Path = typer.Argument(..., exists=True, dir_okay=False, 
                       f"{report.audit_entries} entries / {report.audit_chains} chains")
     else:
         for f in report.findings:
-            err.print(f"[bold red]问题[/] {f.member}: {f.zh}\n[dim]finding {f.member}: {f.en}[/]")
+            err.print(f"[bold red]问题[/] {f.member}: {f.message('zh_CN')}\n"
+                      f"[dim]finding {f.member}: {f.message('en')}[/]")
         if report.missing_key_versions:
             err.print("缺少的主密钥版本 missing master key versions: "
                       + ", ".join(map(str, report.missing_key_versions)))
@@ -107,9 +108,9 @@ def backup_restore(path: Path = typer.Argument(..., exists=True, dir_okay=False,
         try:
             result = restore_backup(rt, path, yes=yes, progress=bar, actor=actor_name())
         except NeedsConfirmation as exc:
-            raise fail(str(exc), "nothing was changed") from None
+            raise refused(exc) from None
         except (BackupError, ShredLedgerError) as exc:
-            raise fail(str(exc), "restore not completed") from None
+            raise refused(exc) from None
     m, led = result.manifest, result.ledger
     console.print(f"[green]已恢复 restored[/]: {m['created_at']} ({m['backup_id'][:8]}), "
                   f"{sum(result.row_counts.values())} 行 rows; 审计链完整 audit log intact "

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ownerguard.cli.context import actor_name, console, fail, runtime
+from ownerguard.cli.context import actor_name, console, fail, refused, runtime
 
 checkpoint_app = typer.Typer(help="审计检查点（交业委会保管）/ signed audit checkpoints for the "
                              "owners' committee", no_args_is_help=True)
@@ -29,7 +29,7 @@ def checkpoint_create(
         try:
             cp = svc.create(rt, uow, actor=actor_name())
         except svc.CheckpointError as exc:
-            raise fail(str(exc), "no checkpoint signed", code=1) from None
+            raise refused(exc) from None
         uow.commit()
     svc.write_private(out, json.dumps(cp, indent=1).encode())
     form = svc.write_qr(cp, qr) if qr is not None else None

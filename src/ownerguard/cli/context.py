@@ -9,7 +9,9 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from ownerguard.errors import Problem
 from ownerguard.services.registry.communities import list_communities
 from ownerguard.services.runtime import Runtime, open_runtime
 from ownerguard.vault.policy import ALL_COMMUNITIES, AccessContext
@@ -24,17 +26,28 @@ def actor_name() -> str:
 
 
 def fail(zh: str, en: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]错误[/]: {zh}\n[dim]error: {en}[/]")
+    err.print(f"[bold red]错误[/]: {escape(zh)}\n[dim]error: {escape(en)}[/]")
     return typer.Exit(code)
+
+
+def refused(problem: BaseException, code: int = 2) -> typer.Exit:
+    """A service's refusal, in Chinese and English (the operator's terminal). Anything that is
+    not a ``Problem`` is shown by its kind only: its text might hold a value."""
+    if isinstance(problem, Problem):
+        return fail(problem.message("zh_CN"), problem.message("en"), code)
+    name = type(problem).__name__
+    return fail(f"操作未完成（{name}）", f"not done ({name})", code)
 
 
 @contextmanager
 def runtime():
     try:
         rt = open_runtime()
-    except Exception as exc:  # key/config problems: say what to do, never a value
-        raise fail(f"无法打开 OwnerGuard 数据目录：{exc}",
-                   f"cannot open the OwnerGuard home: {exc}") from None
+    except Problem as exc:  # key or ledger problems: say what to do, never a value
+        raise refused(exc) from None
+    except Exception as exc:  # anything else: its kind, never its text
+        raise fail(f"无法打开 OwnerGuard 数据目录（{type(exc).__name__}）",
+                   f"cannot open the OwnerGuard home ({type(exc).__name__})") from None
     try:
         yield rt
     finally:

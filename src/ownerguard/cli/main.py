@@ -13,7 +13,15 @@ from rich.table import Table
 
 from ownerguard.cli.backup import backup_app
 from ownerguard.cli.checkpoint import audit_export, checkpoint_app, verify_with_checkpoint
-from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
+from ownerguard.cli.context import (
+    actor_name,
+    console,
+    fail,
+    interactive,
+    operator_context,
+    refused,
+    runtime,
+)
 from ownerguard.cli.doctor import doctor as doctor_command
 from ownerguard.cli.leak import leak_app
 from ownerguard.cli.report import report_app
@@ -190,7 +198,7 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readab
                                  actor=actor_name(), skip_invalid=skip_invalid,
                                  progress=None if as_json else progress)
         except SheetError as exc:
-            raise fail(str(exc), "the sheet cannot be read; see the message above") from None
+            raise refused(exc) from None
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
     else:
@@ -248,7 +256,7 @@ def persons_search(
                 ids = persons_svc.search(rt, uow, ctx, persons_svc.SearchTerm(kind, value),
                                          community_id=community_id)
             except ValueError as exc:
-                raise fail(str(exc), str(exc)) from None
+                raise refused(exc) from None
             views = persons_svc.show(rt, uow, ctx, ids, fields=("name", "phone", "rooms")) \
                 if ids else []
             uow.commit()
@@ -288,7 +296,7 @@ def persons_shred(person_id: str,
             try:
                 shred_ledger.shred(rt, uow, ctx, person_id)
             except PersonNotFound as exc:
-                raise fail(str(exc), str(exc)) from None
+                raise refused(exc) from None
             uow.commit()
     console.print("已销毁密钥，此人信息不可再读取 / data key deleted; values unrecoverable")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ownerguard.cli.context import console, fail, operator_context, runtime
+from ownerguard.cli.context import console, fail, operator_context, refused, runtime
 
 report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def compliance(start: str = typer.Option(..., "--from", help="开始日期 YYYY-
             try:
                 data = compliance_report.build(rt, uow, ctx.company_id, d_from, d_to, fmt)
             except ValueError as exc:
-                raise fail(str(exc), str(exc)) from None
+                raise refused(exc) from None
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

@@ -14,7 +14,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ownerguard.cli.context import actor_name, console, fail, interactive, operator_context, runtime
+from ownerguard.cli.context import (
+    actor_name,
+    console,
+    fail,
+    interactive,
+    operator_context,
+    refused,
+    runtime,
+)
 from ownerguard.domain.retention import RetentionConfigError, rules_from_settings
 from ownerguard.services.lifecycle import retention as retention_svc  # also registers the daily job
 from ownerguard.services.registry.communities import find_community
@@ -39,7 +47,7 @@ def rules(as_json: bool = typer.Option(False, "--json")) -> None:
     try:
         in_force = rules_from_settings(load_settings().retention)
     except RetentionConfigError as exc:
-        raise fail(str(exc), "fix [retention] in settings.toml") from None
+        raise refused(exc) from None
     if as_json:
         print(json.dumps({c: {"days": r.days, "minimum": r.minimum, "basis": r.basis,
                               "what": r.what, "implemented": r.implemented}
@@ -70,7 +78,7 @@ def run(dry_run: bool = typer.Option(False, "--dry-run",
             result = retention_svc.run(rt, dry_run=dry_run, actor=actor_name(),
                                        progress=None if as_json else progress)
         except RetentionConfigError as exc:
-            raise fail(str(exc), "fix [retention] in settings.toml") from None
+            raise refused(exc) from None
     if as_json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
         return
@@ -110,7 +118,7 @@ def move_out(room: str = typer.Option(..., help="房屋，如“1栋 1单元 101
                                          actor=ctx.actor, role=ctx.role, on=day,
                                          person_id=person, client=ctx.client)
             except svc.MoveOutError as exc:
-                raise fail(exc.zh, exc.en) from None
+                raise refused(exc) from None
             except LookupError as exc:
                 raise fail(f"{exc}", f"{exc}") from None
             uow.commit()
@@ -140,7 +148,7 @@ def keys_rotate_persons(
             result = rotate_persons(rt, actor=actor_name(), resume=resume, batch=batch,
                                     progress=lambda d, t: bar.update(task, completed=d, total=t))
         except NothingToResume as exc:
-            raise fail(exc.zh, exc.en) from None
+            raise refused(exc) from None
         except KeyProblem as exc:
             raise fail(f"拒绝轮换：{exc}", f"rotation refused: {exc}") from None
     console.print(f"人员密钥版本 person key version: {result.key_version}; "

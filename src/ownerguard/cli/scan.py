@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ownerguard.adapters.sheets import SheetError
-from ownerguard.cli.context import console, fail
+from ownerguard.cli.context import console, fail, refused
 from ownerguard.services.oversight import scan as scan_svc
 
 
@@ -42,7 +42,7 @@ def scan(source: str = typer.Argument(..., help="文件，或 - 表示标准输�
         text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
         result = scan_svc.scan_text(text)
     except SheetError as exc:
-        raise fail(str(exc), "the file cannot be read") from None
+        raise refused(exc) from None
     except FileExistsError:
         raise fail("脱敏副本的目标文件已存在", "the --out file exists") from None
     if as_json:

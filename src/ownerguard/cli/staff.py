@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ownerguard.cli.context import actor_name, console, fail, runtime
+from ownerguard.cli.context import actor_name, console, fail, refused, runtime
 from ownerguard.services.registry.communities import list_communities
 from ownerguard.services.sharing import exports as exports_svc
 from ownerguard.services.staff_access import accounts as staff_svc
@@ -62,7 +62,7 @@ def add(username: str,
                 key = create_api_key(rt, uow, staff_svc.get(uow, username=username),
                                      actor_name())
         except staff_svc.StaffError as exc:
-            raise fail(str(exc), str(exc)) from None
+            raise refused(exc) from None
         uow.commit()
     console.print(f"已创建 created: {username} ({staff_svc.role_label(role)})")
     if uri:

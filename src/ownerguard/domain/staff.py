@@ -50,6 +50,9 @@ ROLES: dict[str, Role] = {
 }
 
 STAFF_ROLES = tuple(code for code, r in ROLES.items() if r.staff)
+# Roles whose work spans the whole company whatever their listed scope: the DPO answers every
+# owner's request and reviews every alert.
+COMPANY_WIDE_ROLES = ("dpo",)
 
 
 def role_label(code: str) -> Label:

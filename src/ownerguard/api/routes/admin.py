@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import error, require_role, runtime, uow
+from ownerguard.api.deps import require_role, runtime, uow
+from ownerguard.errors import Forbidden, NotFound
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -38,14 +39,11 @@ def list_staff(who: StaffRecord = Depends(admins), unit: UnitOfWork = Depends(uo
 def add(body: StaffIn, request: Request, who: StaffRecord = Depends(admins),
         unit: UnitOfWork = Depends(uow)) -> dict:
     if who.role == "manager" and body.role in ("dpo", "sysadmin", "manager"):
-        raise error(403, "role_not_permitted")
-    try:
-        uri = staff_svc.add_staff(runtime(request), unit, company_id=who.company_id,
-                                  username=body.username, role=body.role,
-                                  scope=[tuple(s) for s in body.scope], password=body.password,
-                                  actor=who.username, display_name=body.display_name)
-    except staff_svc.StaffError as exc:
-        raise error(422, "bad_staff", str(exc), str(exc)) from None
+        raise Forbidden("role_not_permitted")
+    uri = staff_svc.add_staff(runtime(request), unit, company_id=who.company_id,
+                              username=body.username, role=body.role,
+                              scope=[tuple(s) for s in body.scope], password=body.password,
+                              actor=who.username, display_name=body.display_name)
     unit.commit()
     return {"username": body.username, "totp_uri": uri}
 
@@ -55,6 +53,6 @@ def disable(username: str, request: Request, who: StaffRecord = Depends(admins),
             unit: UnitOfWork = Depends(uow)) -> None:
     record = staff_svc.get(unit, username=username)
     if record is None or record.company_id != who.company_id:
-        raise error(404, "not_found", "没有这个账号", "no such account")
+        raise NotFound("account_not_found")
     staff_svc.set_disabled(runtime(request), unit, record, True, who.username)
     unit.commit()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from ownerguard.api.deps import client_of, current_session, error, runtime, uow
+from ownerguard.api.deps import client_of, current_session, runtime, uow
 from ownerguard.api.schemas import LoginIn, TokenOut
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import auth as auth_svc
@@ -18,9 +18,9 @@ def login(body: LoginIn, request: Request, unit: UnitOfWork = Depends(uow)) -> T
     try:
         session = auth_svc.login(runtime(request), unit, body.username, body.password,
                                  body.otp, client=client_of(request), kind="api")
-    except auth_svc.AuthError as exc:
+    except auth_svc.AuthError:
         unit.commit()     # keep the failed attempt: lockout and rate limits count it
-        raise error(429 if exc.code == "rate_limited" else 401, exc.code) from None
+        raise
     unit.commit()
     return TokenOut(access_token=session.token)
 

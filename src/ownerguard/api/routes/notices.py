@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import current_staff, error, uow
+from ownerguard.api.deps import current_staff, uow
+from ownerguard.errors import Forbidden
 from ownerguard.services.staff_access import notices
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -35,11 +36,8 @@ def check(body: DraftIn, who: StaffRecord = Depends(current_staff)) -> dict:
 def arrears(body: ArrearsIn, who: StaffRecord = Depends(current_staff),
             unit: UnitOfWork = Depends(uow)) -> dict:
     if who.role != "dpo" and body.community_id not in {c for c, _ in who.scope}:
-        raise error(403, "out_of_scope")
-    try:
-        text = notices.arrears_notice(unit, company_id=who.company_id,
-                                      community_id=body.community_id, room_ids=body.room_ids,
-                                      period=body.period)
-    except LookupError:
-        raise error(404, "not_found", "没有这个小区", "no such community") from None
+        raise Forbidden("out_of_scope")
+    text = notices.arrears_notice(unit, company_id=who.company_id,
+                                  community_id=body.community_id, room_ids=body.room_ids,
+                                  period=body.period)
     return {"text": text, "check": notices.check(text).ok}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.api.deps import client_of, require_role, runtime, uow
 from ownerguard.api.schemas import ReviewIn
 from ownerguard.services.oversight import alerts as alerts_svc
 from ownerguard.services.oversight import audit_query
@@ -52,11 +52,6 @@ def alert_note(alert_id: str, request: Request, who: StaffRecord = Depends(dpo_o
 @router.post("/alerts/{alert_id}/review", status_code=204)
 def review_alert(alert_id: str, body: ReviewIn, request: Request,
                  who: StaffRecord = Depends(dpo_only), unit: UnitOfWork = Depends(uow)) -> None:
-    try:
-        alerts_svc.review(runtime(request), unit, company_id=who.company_id,
-                          alert_id=alert_id, reviewer=who.username, resolution=body.resolution)
-    except ValueError as exc:
-        raise error(422, "bad_resolution", str(exc), str(exc)) from None
-    except LookupError:
-        raise error(404, "not_found", "没有这个待处理的告警", "no such open alert") from None
+    alerts_svc.review(runtime(request), unit, company_id=who.company_id,
+                      alert_id=alert_id, reviewer=who.username, resolution=body.resolution)
     unit.commit()

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import client_of, error, runtime, uow
+from ownerguard.api.deps import client_of, runtime, uow
 from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
-from ownerguard.errors import HTTP_STATUS
+from ownerguard.errors import NotFound
 from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import consent as consent_svc
 from ownerguard.services.owners import dossier as dossier_svc
@@ -28,18 +28,14 @@ class OwnerLoginIn(BaseModel):
     code: str = Field(max_length=10)
 
 
-def _fail(exc: owner_auth.OwnerAuthError):
-    return error(HTTP_STATUS[exc.kind], exc.code, exc.message("zh_CN"), exc.message("en"))
-
-
 def current_owner(request: Request, unit: UnitOfWork = Depends(uow)) -> owner_auth.OwnerSession:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     try:
         return owner_auth.authenticate(unit, token)
-    except owner_auth.OwnerAuthError as exc:
+    except owner_auth.OwnerAuthError:
         unit.commit()
-        raise _fail(exc) from None
+        raise
 
 
 @router.post("/owner/otp", status_code=202)
@@ -47,9 +43,9 @@ def request_otp(body: OtpIn, request: Request, unit: UnitOfWork = Depends(uow)) 
     """Send a sign-in code by SMS. The answer is the same whether the number is registered."""
     try:
         owner_auth.request_code(runtime(request), unit, body.phone, client=client_of(request))
-    except owner_auth.OwnerAuthError as exc:
+    except owner_auth.OwnerAuthError:
         unit.commit()
-        raise _fail(exc) from None
+        raise
     unit.commit()
     return {"status": "sent_if_registered",
             "message": "如该号码已在物业登记，验证码已发送，5分钟内有效"}
@@ -60,9 +56,9 @@ def login(body: OwnerLoginIn, request: Request, unit: UnitOfWork = Depends(uow))
     try:
         session = owner_auth.login(runtime(request), unit, body.phone, body.code,
                                    client=client_of(request))
-    except owner_auth.OwnerAuthError as exc:
+    except owner_auth.OwnerAuthError:
         unit.commit()      # tries count even when the code is wrong
-        raise _fail(exc) from None
+        raise
     unit.commit()
     return {"access_token": session.token, "token_type": "bearer"}
 
@@ -132,17 +128,14 @@ def put_consents(body: ConsentsIn, request: Request,
                 if wards is None:
                     wards = {p: c for c, p in consent_svc.wards(runtime(request), unit, session)}
                 if pid not in wards:
-                    raise error(404, "not_found", "没有这个人员", "no such person")
+                    raise NotFound("person_not_found")
                 actor = f"{session.actor}:guardian"
-            try:
-                r = consent_svc.set_consent(runtime(request), unit,
-                                            company_id=mine.get(pid) or wards[pid],
-                                            person_id=pid, kind=item.kind, target=item.target,
-                                            granted=item.granted,
-                                            notice_version=body.notice_version,
-                                            actor=actor, client=client_of(request))
-            except consent_svc.ConsentError as exc:
-                raise error(422, exc.code, exc.zh, exc.en) from None
+            r = consent_svc.set_consent(runtime(request), unit,
+                                        company_id=mine.get(pid) or wards[pid],
+                                        person_id=pid, kind=item.kind, target=item.target,
+                                        granted=item.granted,
+                                        notice_version=body.notice_version,
+                                        actor=actor, client=client_of(request))
             receipts.append({"person_id": pid, **r.__dict__})
     unit.commit()
     return {"receipts": receipts}
@@ -160,25 +153,15 @@ def _inquiry_out(i) -> dict:
     return inquiries_svc.summary(i)
 
 
-def _inquiry_error(exc: inquiries_svc.InquiryError):
-    status = 404 if exc.code in ("inquiry_not_found", "person_not_found",
-                                 "access_entry_not_found") else 409 if exc.code in (
-        "not_answered", "not_yet", "escalate_bad_state", "not_ready", "inquiry_closed") else 422
-    return error(status, exc.code, exc.zh, exc.en)
-
-
 @router.post("/me/inquiries", status_code=201)
 def file_inquiry(body: InquiryIn, request: Request,
                  session: owner_auth.OwnerSession = Depends(current_owner),
                  unit: UnitOfWork = Depends(uow)) -> dict:
     """A written inquiry (书面质疑); the company must answer by the working-day deadline.
     Flag a suspicious access by passing its access-feed ``entry`` as ``audit_entry``."""
-    try:
-        item = inquiries_svc.file(runtime(request), unit, session, kind=body.kind,
-                                  text=body.text, person_id=body.person_id,
-                                  audit_ref=body.audit_entry or "")
-    except inquiries_svc.InquiryError as exc:
-        raise _inquiry_error(exc) from None
+    item = inquiries_svc.file(runtime(request), unit, session, kind=body.kind,
+                              text=body.text, person_id=body.person_id,
+                              audit_ref=body.audit_entry or "")
     unit.commit()
     return _inquiry_out(item)
 
@@ -195,11 +178,8 @@ def inquiry_detail(inquiry_id: str, request: Request,
                    unit: UnitOfWork = Depends(uow)) -> dict:
     """My inquiry with its timeline (my letter, the company's answers, the committee's
     replies) and what I can do next."""
-    try:
-        out = inquiries_svc.detail(runtime(request), unit, session, inquiry_id,
-                                   client=client_of(request))
-    except inquiries_svc.InquiryError as exc:
-        raise _inquiry_error(exc) from None
+    out = inquiries_svc.detail(runtime(request), unit, session, inquiry_id,
+                               client=client_of(request))
     unit.commit()
     return out
 
@@ -208,10 +188,7 @@ def inquiry_detail(inquiry_id: str, request: Request,
 def accept_answer(inquiry_id: str, request: Request,
                   session: owner_auth.OwnerSession = Depends(current_owner),
                   unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        item = inquiries_svc.accept(runtime(request), unit, session, inquiry_id)
-    except inquiries_svc.InquiryError as exc:
-        raise _inquiry_error(exc) from None
+    item = inquiries_svc.accept(runtime(request), unit, session, inquiry_id)
     unit.commit()
     return _inquiry_out(item)
 
@@ -225,11 +202,8 @@ def escalate(inquiry_id: str, request: Request, body: EscalateIn | None = None,
              session: owner_auth.OwnerSession = Depends(current_owner),
              unit: UnitOfWork = Depends(uow)) -> dict:
     """Take it to the owners' committee: after an answer, or once the deadline passed."""
-    try:
-        item = inquiries_svc.escalate(runtime(request), unit, session, inquiry_id,
-                                      text=body.text if body else "")
-    except inquiries_svc.InquiryError as exc:
-        raise _inquiry_error(exc) from None
+    item = inquiries_svc.escalate(runtime(request), unit, session, inquiry_id,
+                                  text=body.text if body else "")
     unit.commit()
     return _inquiry_out(item)
 
@@ -241,11 +215,8 @@ def dossier(inquiry_id: str, request: Request,
             unit: UnitOfWork = Depends(uow)) -> Response:
     """The regulator dossier (zip: PDF, HTML, timeline JSON, audit extract CSV, manifest),
     once escalated or overdue. Built in memory, never stored."""
-    try:
-        name, data = dossier_svc.build(runtime(request), unit, session, inquiry_id,
-                                       client=client_of(request))
-    except inquiries_svc.InquiryError as exc:
-        raise _inquiry_error(exc) from None
+    name, data = dossier_svc.build(runtime(request), unit, session, inquiry_id,
+                                   client=client_of(request))
     unit.commit()
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"',

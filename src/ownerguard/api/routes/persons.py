@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.deps import client_of, current_staff, runtime, uow
 from ownerguard.api.schemas import PersonOut, PersonPage, RevealIn, RevealOut, person_out
+from ownerguard.edge import accepted_language
+from ownerguard.errors import Forbidden
+from ownerguard.i18n import describe
 from ownerguard.services.staff_access import access
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.gate import PersonNotFound
 from ownerguard.vault.policy import Outcome
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
@@ -15,12 +17,9 @@ _403 = {403: {"description": '{"detail": {"code", "reason"}}'}}
 
 
 def _context(request, unit, who, purpose, work_item=None, emergency_reason=None):
-    try:
-        return access.staff_context(runtime(request), unit, who, purpose=purpose,
-                                    work_item=work_item, emergency_reason=emergency_reason,
-                                    client=client_of(request))
-    except access.AccessError as exc:
-        raise error(403, exc.code) from None
+    return access.staff_context(runtime(request), unit, who, purpose=purpose,
+                                work_item=work_item, emergency_reason=emergency_reason,
+                                client=client_of(request))
 
 
 @router.get("", response_model=PersonPage)
@@ -48,13 +47,10 @@ def get_person(person_id: str, request: Request,
                unit: UnitOfWork = Depends(uow)) -> PersonOut:
     """The masked record: every field your role may see for the purpose."""
     ctx = _context(request, unit, who, purpose)
-    try:
-        view = access.record(runtime(request), unit, ctx, person_id)
-    except PersonNotFound:
-        raise error(404, "not_found", "没有这个人员", "no such person") from None
+    view = access.record(runtime(request), unit, ctx, person_id)
     unit.commit()
     if all(s.outcome is Outcome.DENIED for s in view.fields.values()):
-        raise error(403, next(iter(view.fields.values())).reason)
+        raise Forbidden(next(iter(view.fields.values())).reason)
     return person_out(view)
 
 
@@ -65,18 +61,13 @@ def reveal(person_id: str, body: RevealIn, request: Request,
     """Clear values for a stated purpose (and work order, where the purpose needs one).
     Audited; 403 with the reason when nothing may be shown in clear."""
     ctx = _context(request, unit, who, body.purpose, body.work_order_id, body.emergency_reason)
-    try:
-        view = access.reveal(runtime(request), unit, ctx, person_id, body.fields,
-                             emergency_reason=body.emergency_reason)
-    except PersonNotFound:
-        raise error(404, "not_found", "没有这个人员", "no such person") from None
-    except access.AccessError as exc:
-        raise error(403 if exc.code != "unknown_field" else 422, exc.code) from None
+    view = access.reveal(runtime(request), unit, ctx, person_id, body.fields,
+                         emergency_reason=body.emergency_reason)
     unit.commit()      # the audit entries (and any alert) are kept whatever the outcome
     values = {f: s.value for f, s in view.fields.items() if s.outcome is Outcome.CLEAR}
-    refused = {f: {"code": s.reason, "reason": error(403, s.reason).detail["reason"]}
+    refused = {f: {"code": s.reason, "reason": describe(s.reason, accepted_language(request))}
                for f, s in view.fields.items() if s.outcome is not Outcome.CLEAR}
     if not values:
         first = next(iter(refused.values()))
-        raise error(403, first["code"])
+        raise Forbidden(first["code"])
     return RevealOut(person_id=person_id, purpose=body.purpose, values=values, refused=refused)

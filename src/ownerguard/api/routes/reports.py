@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ownerguard import clock
-from ownerguard.api.deps import error, require_role, runtime, uow
+from ownerguard.api.deps import require_role, runtime, uow
+from ownerguard.errors import Invalid
 from ownerguard.services.oversight import compliance_report
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -25,11 +26,11 @@ def compliance(request: Request, start: date | None = None, end: date | None = N
                unit: UnitOfWork = Depends(uow)) -> Response:
     """``?start=&end=`` (default: the last 90 days) ``&format=pdf|html|json``."""
     if format not in MEDIA:
-        raise error(422, "bad_format", "格式应为 pdf、html 或 json", "format is pdf, html or json")
+        raise Invalid("report_bad_format")
     end = end or clock.today()
     start = start or end - timedelta(days=90)
     if end < start:
-        raise error(422, "bad_dates", "结束日期早于开始日期", "end before start")
+        raise Invalid("report_bad_dates")
     data = compliance_report.build(runtime(request), unit, who.company_id, start, end, format)
     headers = {"Cache-Control": "no-store"}
     if format == "pdf":

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from ownerguard import clock
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.api.deps import client_of, require_role, runtime, uow
 from ownerguard.services.registry import move_out as svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -38,12 +38,9 @@ def move_out(residency_id: str, request: Request, body: MoveOutIn | None = None,
              unit: UnitOfWork = Depends(uow)) -> MoveOutOut:
     on = (body.date if body and body.date else
           clock.today())
-    try:
-        done = svc.move_out(runtime(request), unit, residency_id, company_id=who.company_id,
-                            actor=who.username, role=who.role, on=on,
-                            client=client_of(request), scope=who.scope)
-    except svc.MoveOutError as exc:
-        raise error(404 if exc.code == "residency_not_found" else 409, exc.code, exc.zh, exc.en) from None
+    done = svc.move_out(runtime(request), unit, residency_id, company_id=who.company_id,
+                        actor=who.username, role=who.role, on=on,
+                        client=client_of(request), scope=who.scope)
     unit.commit()
     return MoveOutOut(residency_id=done.residency_id, person_id=done.person_id,
                       end_date=done.end_date, purge_due=done.purge_due)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
+from ownerguard.api.deps import client_of, require_role, runtime, uow
 from ownerguard.api.routes.owner import current_owner
 from ownerguard.domain.rights import KINDS, ON_BEHALF, REFUSAL_REASONS
 from ownerguard.services.owners import rights as rights_svc
@@ -15,18 +15,8 @@ from ownerguard.services.owners.auth import OwnerSession
 from ownerguard.services.staff_access import access
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.gate import PersonNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["rights requests"])
-
-_STATUS = {"rights_request_not_found": 404, "rights_decision_not_permitted": 403,
-           "heir_verification_not_permitted": 403, "heir_request_dpo_only": 403,
-           "rights_out_of_scope": 403, "already_decided": 409, "not_downloadable": 409}
-
-
-def _fail(exc: rights_svc.RightsError):
-    return error(_STATUS.get(exc.code, 422), exc.code, exc.zh, exc.en)
-
 
 class HeirIn(BaseModel):
     name: str = Field(max_length=100)
@@ -58,14 +48,11 @@ def file_request(body: RequestIn, request: Request,
     """Exercise a right: access, copy, portability, correction, deletion, restriction or
     explanation; for oneself, a minor household member (``guardian``) or a deceased relative
     (``heir``, with ``heir`` details instead of ``person_id``)."""
-    try:
-        r = rights_svc.file(runtime(request), unit, session, kind=body.kind, text=body.text,
-                            person_id=body.person_id, on_behalf=body.on_behalf,
-                            corrections=body.corrections,
-                            heir_claim=body.heir.model_dump() if body.heir else None,
-                            client=client_of(request))
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
+    r = rights_svc.file(runtime(request), unit, session, kind=body.kind, text=body.text,
+                        person_id=body.person_id, on_behalf=body.on_behalf,
+                        corrections=body.corrections,
+                        heir_claim=body.heir.model_dump() if body.heir else None,
+                        client=client_of(request))
     unit.commit()
     return _out(r)
 
@@ -82,11 +69,8 @@ def my_request(request_id: str, request: Request,
                unit: UnitOfWork = Depends(uow)) -> dict:
     """One request with its outcome; a refusal with its reason code, the code's text and the
     written reason (L17); an explanation with the processing rules (L15)."""
-    try:
-        d = rights_svc.detail(runtime(request), unit, session, request_id,
-                              client=client_of(request))
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
+    d = rights_svc.detail(runtime(request), unit, session, request_id,
+                          client=client_of(request))
     unit.commit()
     out = _out(d["request"])
     text = d["outcome_text"]
@@ -113,11 +97,8 @@ def download(request_id: str, request: Request,
              unit: UnitOfWork = Depends(uow)) -> Response:
     """My data as a file (access, copy, portability): JSON with a schema version, or xlsx.
     Built in memory, never written to disk; the read is audited (``self_copy``)."""
-    try:
-        data = rights_svc.copy_of(runtime(request), unit, session, request_id, format,
-                                  client=client_of(request))
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
+    data = rights_svc.copy_of(runtime(request), unit, session, request_id, format,
+                              client=client_of(request))
     unit.commit()
     return Response(data, media_type=_MEDIA[format], headers={
         "Content-Disposition": f'attachment; filename="my-data-{request_id[:8]}.{format}"',
@@ -127,12 +108,9 @@ def download(request_id: str, request: Request,
 # -- staff ------------------------------------------------------------------------------------
 
 def _ctx(request: Request, unit: UnitOfWork, who: StaffRecord):
-    try:
-        return access.staff_context(runtime(request), unit, who,
-                                    purpose=rights_svc.decider_purpose(who.role),
-                                    client=client_of(request))
-    except access.AccessError as exc:
-        raise error(403, exc.code) from None
+    return access.staff_context(runtime(request), unit, who,
+                                purpose=rights_svc.decider_purpose(who.role),
+                                client=client_of(request))
 
 
 _deciders = require_role(*rights_svc.DECIDERS)
@@ -155,10 +133,7 @@ def review(request_id: str, request: Request, who: StaffRecord = Depends(_decide
     """What the decider needs: the owner's words and proposed values (clear for the DPO,
     masked for a manager). Audited."""
     ctx = _ctx(request, unit, who)
-    try:
-        d = rights_svc.review(runtime(request), unit, ctx, request_id)
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
+    d = rights_svc.review(runtime(request), unit, ctx, request_id)
     unit.commit()
     return {**_out(d["request"]), "text": d["text"], "corrections": d["corrections"],
             "heir": d["heir"]}
@@ -177,13 +152,8 @@ class DecisionIn(BaseModel):
 def decision(request_id: str, body: DecisionIn, request: Request,
              who: StaffRecord = Depends(_deciders), unit: UnitOfWork = Depends(uow)) -> dict:
     ctx = _ctx(request, unit, who)
-    try:
-        r = rights_svc.decide(runtime(request), unit, ctx, request_id, approve=body.approve,
-                              outcome_code=body.outcome, reason_text=body.reason)
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
-    except PersonNotFound:
-        raise error(404, "not_found", "没有这个人员", "no such person") from None
+    r = rights_svc.decide(runtime(request), unit, ctx, request_id, approve=body.approve,
+                          outcome_code=body.outcome, reason_text=body.reason)
     unit.commit()
     return _out(r)
 
@@ -198,9 +168,6 @@ def verify_heir(request_id: str, body: VerifyHeirIn, request: Request,
                 unit: UnitOfWork = Depends(uow)) -> dict:
     """L16: link an heir's request to the deceased's record once the documents are checked."""
     ctx = _ctx(request, unit, who)
-    try:
-        r = rights_svc.verify_heir(runtime(request), unit, ctx, request_id, body.person_id)
-    except rights_svc.RightsError as exc:
-        raise _fail(exc) from None
+    r = rights_svc.verify_heir(runtime(request), unit, ctx, request_id, body.person_id)
     unit.commit()
     return _out(r)

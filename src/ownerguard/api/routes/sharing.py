@@ -7,12 +7,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ownerguard.adapters.contact import ContactError
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.deps import client_of, current_staff, runtime, uow
 from ownerguard.services.sharing import exports as exports_svc
 from ownerguard.services.staff_access import access, contact_owner
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.gate import PersonNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["exports and contact"])
 
@@ -36,21 +35,12 @@ def _export_out(e: exports_svc.Export) -> dict:
             "approver": e.approver, "row_count": e.row_count, "file_sha256": e.file_sha256}
 
 
-def _fail(exc: exports_svc.ExportError):
-    status = 404 if exc.code == "export_not_found" else 409 if exc.code == "export_already_decided" \
-        else 403
-    return error(status, exc.code, exc.zh, exc.en)
-
-
 @router.post("/exports", status_code=201)
 def request_export(body: ExportIn, request: Request, who: StaffRecord = Depends(current_staff),
                    unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        item = exports_svc.request(runtime(request), unit, who, purpose=body.purpose,
-                                   fields=body.fields, community_id=body.community_id,
-                                   building_id=body.building_id)
-    except exports_svc.ExportError as exc:
-        raise _fail(exc) from None
+    item = exports_svc.request(runtime(request), unit, who, purpose=body.purpose,
+                               fields=body.fields, community_id=body.community_id,
+                               building_id=body.building_id)
     unit.commit()
     return _export_out(item)
 
@@ -76,10 +66,7 @@ def reject(export_id: str, request: Request, who: StaffRecord = Depends(current_
 
 
 def _decide(export_id, request, who, unit, approve_it: bool) -> dict:
-    try:
-        item = exports_svc.decide(runtime(request), unit, who, export_id, approve=approve_it)
-    except exports_svc.ExportError as exc:
-        raise _fail(exc) from None
+    item = exports_svc.decide(runtime(request), unit, who, export_id, approve=approve_it)
     unit.commit()
     return _export_out(item)
 
@@ -87,11 +74,8 @@ def _decide(export_id, request, who, unit, approve_it: bool) -> dict:
 @router.get("/exports/{export_id}/download", response_class=FileResponse)
 def download(export_id: str, request: Request, who: StaffRecord = Depends(current_staff),
              unit: UnitOfWork = Depends(uow)):
-    try:
-        path = exports_svc.generate(runtime(request), unit, who, export_id,
-                                    client=client_of(request))
-    except exports_svc.ExportError as exc:
-        raise _fail(exc) from None
+    path = exports_svc.generate(runtime(request), unit, who, export_id,
+                                client=client_of(request))
     unit.commit()
     return FileResponse(path, filename=path.name, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -107,16 +91,9 @@ def contact(person_id: str, body: ContactIn, request: Request,
                                    work_item=body.work_order_id, client=client_of(request))
         result = contact_owner.contact(runtime(request), unit, ctx, person_id,
                                        channel=body.channel)
-    except access.AccessError as exc:
-        raise error(403, exc.code) from None
-    except contact_owner.ContactRefused as exc:
-        unit.commit()      # the refused attempt stays in the audit log
-        raise error(403, exc.code) from None
-    except PersonNotFound:
-        raise error(404, "not_found", "没有这个人员", "no such person") from None
-    except ContactError as exc:
-        unit.commit()      # keep the audit of the attempt
-        raise error(502, exc.code, str(exc), str(exc)) from None
+    except (contact_owner.ContactRefused, ContactError):
+        unit.commit()      # the refused or failed attempt stays in the audit log
+        raise
     unit.commit()
     return {"channel": result.channel, "alias_number": result.alias_number,
             "message_id": result.message_id}

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import client_of, error, require_role, runtime, uow
-from ownerguard.errors import HTTP_STATUS, Problem
+from ownerguard.api.deps import client_of, require_role, runtime, uow
+from ownerguard.errors import Invalid
 from ownerguard.services.sharing import incidents as incidents_svc
 from ownerguard.services.sharing import partners as partners_svc
 from ownerguard.services.sharing import shares as shares_svc
@@ -23,11 +23,6 @@ DPO = require_role("dpo")
 DPO_OR_MANAGER = require_role("dpo", "manager")
 # The refusals of the registry, shares and incidents; a share's four-eyes refusal is a 409.
 REFUSALS = (partners_svc.PartnerError, shares_svc.ShareError, incidents_svc.IncidentError)
-
-
-def _fail(exc: Problem):
-    status = 409 if exc.code == "share_four_eyes" else HTTP_STATUS[exc.kind]
-    return error(status, exc.code, exc.zh, exc.en)
 
 
 def _who(who: StaffRecord) -> dict:
@@ -60,12 +55,9 @@ class PartnerIn(BaseModel):
 @router.post("/partners", status_code=201)
 def register_partner(body: PartnerIn, request: Request, who: StaffRecord = Depends(DPO),
                      unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        p = partners_svc.register(runtime(request), unit, **_who(who), name=body.name,
-                                  kind=body.kind, relationship=body.relationship,
-                                  contact=body.contact)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    p = partners_svc.register(runtime(request), unit, **_who(who), name=body.name,
+                              kind=body.kind, relationship=body.relationship,
+                              contact=body.contact)
     unit.commit()
     return _partner_out(p)
 
@@ -97,11 +89,8 @@ class AgreementIn(BaseModel):
 @router.post("/partners/{partner_id}/agreements", status_code=201)
 def add_agreement(partner_id: str, body: AgreementIn, request: Request,
                   who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        a = partners_svc.add_agreement(runtime(request), unit, **_who(who),
-                                       partner_id=partner_id, **body.model_dump())
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    a = partners_svc.add_agreement(runtime(request), unit, **_who(who),
+                                   partner_id=partner_id, **body.model_dump())
     unit.commit()
     return {"id": a.id, "expires_on": a.expires_on.isoformat()}
 
@@ -118,11 +107,8 @@ class AssessmentIn(BaseModel):
 @router.post("/partners/{partner_id}/assessments", status_code=201)
 def assess(partner_id: str, body: AssessmentIn, request: Request,
            who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        iid = partners_svc.assess(runtime(request), unit, **_who(who), partner_id=partner_id,
-                                  **body.model_dump())
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    iid = partners_svc.assess(runtime(request), unit, **_who(who), partner_id=partner_id,
+                              **body.model_dump())
     unit.commit()
     return {"id": iid}
 
@@ -146,9 +132,9 @@ def request_share(body: ShareIn, request: Request, who: StaffRecord = Depends(DP
     try:
         s = shares_svc.request(runtime(request), unit, **_who(who), **body.model_dump(),
                                scope=None if who.role == "dpo" else who.scope)
-    except REFUSALS as exc:
+    except REFUSALS:
         unit.rollback()
-        raise _fail(exc) from None
+        raise
     unit.commit()
     return _share_out(s)
 
@@ -167,11 +153,8 @@ class DecisionIn(BaseModel):
 @router.post("/shares/{share_id}/decision")
 def decide(share_id: str, body: DecisionIn, request: Request, who: StaffRecord = Depends(DPO),
            unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        s = shares_svc.decide(runtime(request), unit, **_who(who), share_id=share_id,
-                              approve=body.approve, note=body.note)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    s = shares_svc.decide(runtime(request), unit, **_who(who), share_id=share_id,
+                          approve=body.approve, note=body.note)
     unit.commit()
     return _share_out(s)
 
@@ -180,12 +163,9 @@ def decide(share_id: str, body: DecisionIn, request: Request, who: StaffRecord =
 def download(share_id: str, request: Request, format: str = "xlsx",
              who: StaffRecord = Depends(DPO_OR_MANAGER), unit: UnitOfWork = Depends(uow)
              ) -> Response:
-    try:
-        name, data = shares_svc.download(runtime(request), unit, **_who(who),
-                                         share_id=share_id, fmt=format,
-                                         client=client_of(request))
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    name, data = shares_svc.download(runtime(request), unit, **_who(who),
+                                     share_id=share_id, fmt=format,
+                                     client=client_of(request))
     unit.commit()
     media = "text/csv; charset=utf-8" if name.endswith(".csv") else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -196,10 +176,7 @@ def download(share_id: str, request: Request, format: str = "xlsx",
 @router.post("/shares/{share_id}/api-key")
 def api_key(share_id: str, request: Request, who: StaffRecord = Depends(DPO),
             unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        token = shares_svc.issue_api_key(runtime(request), unit, **_who(who), share_id=share_id)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    token = shares_svc.issue_api_key(runtime(request), unit, **_who(who), share_id=share_id)
     unit.commit()
     return {"partner_key": token, "note": "仅显示一次；共享到期或撤销后失效"}
 
@@ -211,11 +188,8 @@ class TextIn(BaseModel):
 @router.post("/shares/{share_id}/revoke")
 def revoke(share_id: str, body: TextIn, request: Request, who: StaffRecord = Depends(DPO),
            unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        s = shares_svc.revoke(runtime(request), unit, **_who(who), share_id=share_id,
-                              reason=body.text)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    s = shares_svc.revoke(runtime(request), unit, **_who(who), share_id=share_id,
+                          reason=body.text)
     unit.commit()
     return _share_out(s)
 
@@ -223,11 +197,8 @@ def revoke(share_id: str, body: TextIn, request: Request, who: StaffRecord = Dep
 @router.post("/shares/{share_id}/deletion")
 def confirm_deletion(share_id: str, body: TextIn, request: Request,
                      who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        s = shares_svc.confirm_deletion(runtime(request), unit, **_who(who), share_id=share_id,
-                                        note=body.text)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    s = shares_svc.confirm_deletion(runtime(request), unit, **_who(who), share_id=share_id,
+                                    note=body.text)
     unit.commit()
     return _share_out(s)
 
@@ -235,12 +206,9 @@ def confirm_deletion(share_id: str, body: TextIn, request: Request,
 @router.get("/partner/package")
 def partner_package(request: Request, unit: UnitOfWork = Depends(uow)) -> dict:
     """For the partner: the package its key was issued for, while the share is live."""
-    try:
-        share = shares_svc.by_api_key(unit, request.headers.get("x-partner-key", ""))
-        columns, rows = shares_svc.package(runtime(request), unit, share, via="api",
-                                           client=client_of(request))
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    share = shares_svc.by_api_key(unit, request.headers.get("x-partner-key", ""))
+    columns, rows = shares_svc.package(runtime(request), unit, share, via="api",
+                                       client=client_of(request))
     unit.commit()
     return {"share": share.number, "notice": shares_svc.banner(unit, share),
             "columns": [{"key": k, "label": label} for k, label in columns], "rows": rows}
@@ -256,8 +224,7 @@ async def trace_leak(request: Request, filename: str = "", who: StaffRecord = De
 
     body = await request.body()
     if not body or len(body) > 20 * 1024 * 1024:
-        raise error(422, "bad_upload", "请上传泄露的表格或粘贴文字（20MB以内）",
-                    "send the leaked sheet or text (≤ 20 MB)")
+        raise Invalid("leak_upload_missing", mb=20)
     result = leaks.trace_bytes(runtime(request), unit, body, filename=filename,
                                actor=who.username, company_id=who.company_id)
     unit.commit()
@@ -302,10 +269,7 @@ def _incident_out(i) -> dict:
 @router.post("/incidents", status_code=201)
 def open_incident(body: IncidentIn, request: Request, who: StaffRecord = Depends(DPO),
                   unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        i = incidents_svc.open_incident(runtime(request), unit, **_who(who), **body.model_dump())
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    i = incidents_svc.open_incident(runtime(request), unit, **_who(who), **body.model_dump())
     unit.commit()
     return _incident_out(i)
 
@@ -327,11 +291,8 @@ class AssessIn(BaseModel):
 @router.post("/incidents/{incident_id}/assessment")
 def assess_incident(incident_id: str, body: AssessIn, request: Request,
                     who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        i = incidents_svc.assess(runtime(request), unit, **_who(who), incident_id=incident_id,
-                                 **body.model_dump())
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    i = incidents_svc.assess(runtime(request), unit, **_who(who), incident_id=incident_id,
+                             **body.model_dump())
     unit.commit()
     return _incident_out(i)
 
@@ -339,11 +300,8 @@ def assess_incident(incident_id: str, body: AssessIn, request: Request,
 @router.post("/incidents/{incident_id}/notify")
 def notify(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
            unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        out = incidents_svc.notify_owners(runtime(request), unit, **_who(who),
-                                          incident_id=incident_id, client=client_of(request))
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    out = incidents_svc.notify_owners(runtime(request), unit, **_who(who),
+                                      incident_id=incident_id, client=client_of(request))
     unit.commit()
     return out
 
@@ -351,11 +309,8 @@ def notify(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
 @router.get("/incidents/{incident_id}/report", response_class=Response)
 def report(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
            unit: UnitOfWork = Depends(uow)) -> Response:
-    try:
-        name, pdf = incidents_svc.regulator_report(runtime(request), unit, **_who(who),
-                                                   incident_id=incident_id)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    name, pdf = incidents_svc.regulator_report(runtime(request), unit, **_who(who),
+                                               incident_id=incident_id)
     unit.commit()
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -364,11 +319,8 @@ def report(incident_id: str, request: Request, who: StaffRecord = Depends(DPO),
 @router.post("/incidents/{incident_id}/actions", status_code=201)
 def add_action(incident_id: str, body: TextIn, request: Request,
                who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        aid = incidents_svc.add_action(runtime(request), unit, **_who(who),
-                                       incident_id=incident_id, text=body.text)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    aid = incidents_svc.add_action(runtime(request), unit, **_who(who),
+                                   incident_id=incident_id, text=body.text)
     unit.commit()
     return {"id": aid}
 
@@ -376,11 +328,8 @@ def add_action(incident_id: str, body: TextIn, request: Request,
 @router.post("/incidents/{incident_id}/actions/{action_id}/done")
 def action_done(incident_id: str, action_id: str, request: Request,
                 who: StaffRecord = Depends(DPO), unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        incidents_svc.complete_action(runtime(request), unit, **_who(who),
-                                      incident_id=incident_id, action_id=action_id)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    incidents_svc.complete_action(runtime(request), unit, **_who(who),
+                                  incident_id=incident_id, action_id=action_id)
     unit.commit()
     return {"done": True}
 
@@ -388,10 +337,7 @@ def action_done(incident_id: str, action_id: str, request: Request,
 @router.post("/incidents/{incident_id}/close")
 def close(incident_id: str, body: TextIn, request: Request, who: StaffRecord = Depends(DPO),
           unit: UnitOfWork = Depends(uow)) -> dict:
-    try:
-        i = incidents_svc.close(runtime(request), unit, **_who(who), incident_id=incident_id,
-                                summary=body.text)
-    except REFUSALS as exc:
-        raise _fail(exc) from None
+    i = incidents_svc.close(runtime(request), unit, **_who(who), incident_id=incident_id,
+                            summary=body.text)
     unit.commit()
     return _incident_out(i)

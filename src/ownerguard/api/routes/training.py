@@ -8,8 +8,9 @@ import secrets
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import current_staff, error, runtime, uow
+from ownerguard.api.deps import current_staff, runtime, uow
 from ownerguard.domain import training as content
+from ownerguard.errors import Invalid
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
@@ -47,10 +48,7 @@ def quiz(who: StaffRecord = Depends(current_staff)) -> dict:
 def submit_quiz(body: QuizAnswers, request: Request, who: StaffRecord = Depends(current_staff),
                 unit: UnitOfWork = Depends(uow)) -> dict:
     questions = content.draw_quiz(body.seed)
-    try:
-        result = content.grade(questions, {k: set(v) for k, v in body.answers.items()})
-    except ValueError as exc:
-        raise error(422, "bad_answers", str(exc), str(exc)) from None
+    result = content.grade(questions, {k: set(v) for k, v in body.answers.items()})
     valid_until = None
     if result.passed:
         valid_until = staff_svc.record_training(runtime(request), unit, who, method="quiz",
@@ -72,7 +70,7 @@ def nda(who: StaffRecord = Depends(current_staff)) -> dict:
 def sign_nda(body: NdaSign, request: Request, who: StaffRecord = Depends(current_staff),
              unit: UnitOfWork = Depends(uow)) -> dict:
     if not body.accept:
-        raise error(422, "nda_not_accepted", "须勾选同意后签署", "accept the agreement to sign")
+        raise Invalid("nda_not_accepted")
     staff_svc.record_nda(runtime(request), unit, who, method="online", actor=who.username)
     unit.commit()
     return {"version": content.NDA_VERSION, "sha256": content.NDA_TEXT_SHA256}

@@ -3,16 +3,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from ownerguard.api.deps import client_of, current_staff, error, runtime, uow
+from ownerguard.api.deps import client_of, current_staff, runtime, uow
 from ownerguard.api.schemas import AssignIn, WorkItemIn, WorkItemOut
 from ownerguard.services.staff_access import freetext
 from ownerguard.services.staff_access import work_items as svc
-from ownerguard.services.staff_access.access import company_wide, staff_context
+from ownerguard.services.staff_access.access import staff_context
 from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/work-orders", tags=["work orders"])
-CREATORS, ASSIGNERS = svc.CREATORS, svc.ASSIGNERS
 
 
 def _out(item: svc.WorkItem) -> WorkItemOut:
@@ -21,14 +20,13 @@ def _out(item: svc.WorkItem) -> WorkItemOut:
                        community_id=item.community_id)
 
 
-def _communities(who: StaffRecord) -> set[str] | None:
-    return None if company_wide(who.role) else {c for c, _ in who.scope}
+
 
 
 @router.get("", response_model=list[WorkItemOut])
 def list_items(mine: bool = False, who: StaffRecord = Depends(current_staff),
                unit: UnitOfWork = Depends(uow)) -> list[WorkItemOut]:
-    items = svc.list_items(unit, who.company_id, communities=_communities(who),
+    items = svc.list_items(unit, who.company_id, communities=who.communities,
                            assignee=who.username if mine else None)
     return [_out(i) for i in items]
 
@@ -36,36 +34,16 @@ def list_items(mine: bool = False, who: StaffRecord = Depends(current_staff),
 @router.post("", response_model=WorkItemOut, status_code=201)
 def create(body: WorkItemIn, request: Request, who: StaffRecord = Depends(current_staff),
            unit: UnitOfWork = Depends(uow)) -> WorkItemOut:
-    if who.role not in CREATORS:
-        raise error(403, "role_not_permitted")
-    try:
-        item = svc.create(runtime(request), unit, company_id=who.company_id,
-                          room_id=body.room_id, kind=body.kind, category=body.category,
-                          actor=who.username, assignee=body.assignee)
-    except svc.WorkItemError as exc:
-        raise error(422, "bad_work_item", str(exc), str(exc)) from None
-    allowed = _communities(who)
-    if allowed is not None and item.community_id not in allowed:
-        raise error(403, "out_of_scope")
+    item = svc.open_item(runtime(request), unit, who, room_id=body.room_id, kind=body.kind,
+                         category=body.category, assignee=body.assignee)
     unit.commit()
     return _out(item)
 
 
 def _transition(request: Request, number: str, status: str, who: StaffRecord,
                 unit: UnitOfWork, assignee: str | None = None) -> WorkItemOut:
-    item = svc.get(unit, number, who.company_id)
-    allowed = _communities(who)
-    if item is None or (allowed is not None and item.community_id not in allowed):
-        raise error(404, "not_found", "没有这个工单", "no such work order")
-    if status == "assigned" and who.role not in ASSIGNERS:
-        raise error(403, "role_not_permitted")
-    if status == "done" and who.username != item.assignee and who.role not in ASSIGNERS:
-        raise error(403, "work_item_not_assigned")
-    try:
-        item = svc.transition(runtime(request), unit, item, status, actor=who.username,
-                              assignee=assignee)
-    except svc.WorkItemError as exc:
-        raise error(409, "bad_transition", str(exc), str(exc)) from None
+    item = svc.move(runtime(request), unit, who, svc.visible(unit, who, number), status,
+                    assignee=assignee)
     unit.commit()
     return _out(item)
 
@@ -85,8 +63,6 @@ def done(number: str, request: Request, who: StaffRecord = Depends(current_staff
 @router.post("/{number}/close", response_model=WorkItemOut)
 def close(number: str, request: Request, who: StaffRecord = Depends(current_staff),
           unit: UnitOfWork = Depends(uow)):
-    if who.role not in ASSIGNERS:
-        raise error(403, "role_not_permitted")
     return _transition(request, number, "closed", who, unit)
 
 
@@ -99,18 +75,11 @@ def add_comment(number: str, body: CommentIn, request: Request,
                 who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)
                 ) -> dict:
     """A free-text comment: stored sealed, shown with personal data masked."""
-    item = svc.get(unit, number, who.company_id)
-    allowed = _communities(who)
-    if item is None or (allowed is not None and item.community_id not in allowed):
-        raise error(404, "not_found", "没有这个工单", "no such work order")
-    try:
-        nid = freetext.write_note(runtime(request), unit, company_id=who.company_id,
-                                  author=who.username, role=who.role,
-                                  kind="work_order_comment", text=body.text,
-                                  community_id=item.community_id, work_item_id=item.id,
-                                  work_item_number=item.number)
-    except freetext.TextError as exc:
-        raise error(422, "bad_text", str(exc), str(exc)) from None
+    item = svc.visible(unit, who, number)
+    nid = freetext.write_note(runtime(request), unit, company_id=who.company_id,
+                              author=who.username, role=who.role, kind="work_order_comment",
+                              text=body.text, community_id=item.community_id,
+                              work_item_id=item.id, work_item_number=item.number)
     unit.commit()
     return {"id": nid}
 
@@ -118,10 +87,7 @@ def add_comment(number: str, body: CommentIn, request: Request,
 @router.get("/{number}/comments")
 def comments(number: str, request: Request, reveal: bool = False,
              who: StaffRecord = Depends(current_staff), unit: UnitOfWork = Depends(uow)) -> dict:
-    item = svc.get(unit, number, who.company_id)
-    allowed = _communities(who)
-    if item is None or (allowed is not None and item.community_id not in allowed):
-        raise error(404, "not_found", "没有这个工单", "no such work order")
+    item = svc.visible(unit, who, number)
     ctx = staff_context(runtime(request), unit, who, purpose=None, client=client_of(request))
     views = freetext.read_notes(runtime(request), unit, ctx, work_item_id=item.id,
                                 work_item_number=item.number, reveal=reveal)

@@ -292,14 +292,6 @@ class Finding:
                          **self.params)
 
     # Transitional, for the command line until it reads message(lang).
-    @property
-    def zh(self) -> str:
-        return self.message("zh_CN")
-
-    @property
-    def en(self) -> str:
-        return self.message("en")
-
     def as_json(self) -> dict:
         return {"code": self.code, "member": self.member, "zh": self.message("zh_CN"),
                 "en": self.message("en")}

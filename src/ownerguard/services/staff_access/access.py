@@ -12,7 +12,7 @@ from sqlalchemy import and_, false, or_, select
 from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
-from ownerguard.domain.staff import ROLES
+from ownerguard.domain.staff import COMPANY_WIDE_ROLES, ROLES
 from ownerguard.errors import Forbidden, Invalid, Problem
 from ownerguard.services.registry import persons as persons_svc
 from ownerguard.services.runtime import Runtime
@@ -44,7 +44,7 @@ class AccessInvalid(AccessError, Invalid):
 
 
 def company_wide(role: str) -> bool:
-    return role == "dpo"
+    return role in COMPANY_WIDE_ROLES
 
 
 def staff_context(rt: Runtime, uow: UnitOfWork, who: staff_svc.StaffRecord, *,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from ownerguard import clock
 from ownerguard.domain.model import new_id
-from ownerguard.domain.staff import ROLES, STAFF_ROLES
+from ownerguard.domain.staff import COMPANY_WIDE_ROLES, ROLES, STAFF_ROLES
 from ownerguard.domain.training import NDA_TEXT_ZH, NDA_VERSION, TRAINING_VALID_DAYS, nda_text_hash
 from ownerguard.errors import Conflict, Invalid, NotFound, Problem
 from ownerguard.services.runtime import Runtime
@@ -56,6 +56,13 @@ class StaffRecord:
     kind: str
     disabled: bool
     scope: frozenset[tuple[str, str | None]]
+
+    @property
+    def communities(self) -> set[str] | None:
+        """The communities this account works in; None for the whole company."""
+        if self.role in COMPANY_WIDE_ROLES:
+            return None
+        return {c for c, _ in self.scope}
 
 
 @dataclass(frozen=True)

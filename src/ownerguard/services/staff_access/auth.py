@@ -39,7 +39,7 @@ LIFETIME = timedelta(hours=12)
 
 
 # A sign-in refusal's kind, by its code (messages: the catalogue's ``error.<code>``).
-_KINDS = {"rate_limited": TooMany, "disabled": Forbidden, "locked": Forbidden}
+_KINDS = {"rate_limited": TooMany}
 
 
 class AuthError(Problem):

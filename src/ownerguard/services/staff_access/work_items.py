@@ -14,9 +14,10 @@ from sqlalchemy import func, insert, select, update
 
 from ownerguard import clock
 from ownerguard.domain.model import new_id
-from ownerguard.errors import Conflict, Invalid, NotFound, Problem
+from ownerguard.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ownerguard.i18n import Label
 from ownerguard.services.runtime import Runtime
+from ownerguard.services.staff_access.accounts import StaffRecord
 from ownerguard.store.tables import rooms, work_items
 from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.audit import AuditEvent
@@ -126,6 +127,41 @@ def transition(rt: Runtime, uow: UnitOfWork, item: WorkItem, status: str, *, act
 
         release_for_item(rt, uow, fresh, actor=actor)
     return fresh
+
+
+# -- what a staff member may do (the API and the console both call these) -----------------------
+
+def visible(uow: UnitOfWork, who: StaffRecord, number: str) -> WorkItem:
+    """The item if it exists in the staff member's communities; otherwise not found (an item
+    out of scope looks the same as none)."""
+    item = get(uow, number, who.company_id)
+    allowed = who.communities
+    if item is None or (allowed is not None and item.community_id not in allowed):
+        raise WorkItemNotFound("work_order_not_found")
+    return item
+
+
+def open_item(rt: Runtime, uow: UnitOfWork, who: StaffRecord, *, room_id: str, kind: str,
+              category: str, assignee: str | None = None) -> WorkItem:
+    """A staff member opens an item for a room of their communities."""
+    if who.role not in CREATORS:
+        raise Forbidden("role_not_permitted")
+    item = create(rt, uow, company_id=who.company_id, room_id=room_id, kind=kind,
+                  category=category, actor=who.username, assignee=assignee)
+    allowed = who.communities
+    if allowed is not None and item.community_id not in allowed:
+        raise WorkItemNotFound("work_item_room_not_found")
+    return item
+
+
+def move(rt: Runtime, uow: UnitOfWork, who: StaffRecord, item: WorkItem, status: str, *,
+         assignee: str | None = None) -> WorkItem:
+    """Assign or close (front desk, steward, manager), or mark done (the assignee, or they)."""
+    if status in ("assigned", "closed") and who.role not in ASSIGNERS:
+        raise Forbidden("role_not_permitted")
+    if status == "done" and who.username != item.assignee and who.role not in ASSIGNERS:
+        raise Forbidden("work_item_not_assigned")
+    return transition(rt, uow, item, status, actor=who.username, assignee=assignee)
 
 
 def list_items(uow: UnitOfWork, company_id: str, *, communities: set[str] | None = None,

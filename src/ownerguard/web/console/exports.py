@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from ownerguard.domain.fields import CATALOGUE
+from ownerguard.edge import status_of
 from ownerguard.services.registry import communities as registry
 from ownerguard.services.sharing import exports
 from ownerguard.services.staff_access import access
@@ -67,9 +68,8 @@ def request_export(request: Request, purpose: str = Form(""), fields: list[str] 
                                    community_id=community_id, building_id=building_id or None)
         except exports.ExportError as exc:
             c.unit.rollback()
-            return _exports_page(c, status=403 if exc.code in ("export_not_permitted",
-                                                               "export_out_of_scope") else 422,
-                                 error=exc.en if c.lang == "en" else exc.zh, form=form)
+            return _exports_page(c, status=status_of(exc),
+                                 error=c.t.error(exc), form=form)
         c.unit.commit()
         return redirect(request, f"{PREFIX}/exports", msg="export_requested", n=item.number)
 
@@ -85,8 +85,7 @@ def download_export(request: Request, export_id: str,
             path = exports.generate(c.rt, c.unit, c.who, export_id, client=c.client)
         except exports.ExportError as exc:
             c.unit.rollback()
-            return c.error(404 if exc.code == "export_not_found" else 403, exc.code,
-                           exc.en if c.lang == "en" else exc.zh)
+            return c.error(status_of(exc), exc.code, c.t.error(exc))
         c.unit.commit()
         return finish(request, FileResponse(path, media_type=XLSX,
                                             filename=f"业主信息导出-{item.number}.xlsx"))

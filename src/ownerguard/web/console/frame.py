@@ -20,12 +20,12 @@ from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
 from ownerguard.domain.staff import ROLES
-from ownerguard.edge import client_of
+from ownerguard.edge import client_of, status_of
+from ownerguard.errors import Problem
 from ownerguard.services.runtime import Runtime
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import auth as auth_svc
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditWriteFailed
 from ownerguard.web.i18n import FLASH, Translator
 from ownerguard.web.render import (
     CSRF_COOKIE,
@@ -64,8 +64,8 @@ def error_page(request: Request, status: int, code: str, *, lang: str | None = N
 
 
 class ConsoleRoute(APIRoute):
-    """Console routes answer in HTML whatever happens: early exits, an audit log that cannot be
-    written (invariant 2: no audit, no data) and malformed requests."""
+    """Console routes answer in HTML whatever happens: early exits, refusals (an audit log that
+    cannot be written among them: invariant 2, no audit, no data) and malformed requests."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -75,8 +75,11 @@ class ConsoleRoute(APIRoute):
                 return await handler(request)
             except Exit as stop:
                 return stop.response
-            except AuditWriteFailed:
-                return error_page(request, 503, "audit_unavailable")
+            except Problem as problem:
+                # A refusal nobody handled on the page itself: an error page that says why, in
+                # the reader's language (the audit log down is one: no audit, no data).
+                return error_page(request, status_of(problem), problem.code,
+                                  message=Translator(lang_of(request)).error(problem))
             except RequestValidationError:
                 return error_page(request, 422, "invalid_request")
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ownerguard import clock
+from ownerguard.edge import status_of
 from ownerguard.services.oversight import alerts as alerts_svc
 from ownerguard.services.oversight import audit_query
 from ownerguard.services.sharing import exports
@@ -115,8 +116,7 @@ def dpo_decide(request: Request, export_id: str, decision: str = Form(""),
             item = exports.decide(c.rt, c.unit, c.who, export_id, approve=decision == "approve")
         except exports.ExportError as exc:
             c.unit.rollback()
-            return _dpo_exports_page(c, status=404 if exc.code == "export_not_found" else 409,
-                                     error=exc.en if c.lang == "en" else exc.zh)
+            return _dpo_exports_page(c, status=status_of(exc), error=c.t.error(exc))
         c.unit.commit()
         return redirect(request, f"{PREFIX}/dpo/exports", msg="export_decided",
                          n=item.number)

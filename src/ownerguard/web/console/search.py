@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from ownerguard.adapters.contact import ContactError
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.purposes import PURPOSES
+from ownerguard.edge import status_of
 from ownerguard.services.staff_access import access, contact_owner
 from ownerguard.services.staff_access import work_items as work_items_svc
 from ownerguard.vault.gate import PersonNotFound
@@ -151,7 +152,7 @@ def reveal(request: Request, person_id: str, fields: list[str] = Form([]),
         except PersonNotFound:
             return answer(404, message="no_such_person")
         except access.AccessError as exc:
-            return answer(403 if exc.code != "unknown_field" else 422, message=exc.code)
+            return answer(status_of(exc), message=exc.code)
         c.unit.commit()         # the audit entries (and any alert) are kept whatever the outcome
         clear = [(f, s.value) for f, s in view.fields.items() if s.outcome is Outcome.CLEAR]
         refused = [(f, s) for f, s in view.fields.items() if s.outcome is not Outcome.CLEAR]
@@ -186,12 +187,12 @@ def contact(request: Request, person_id: str, channel: str = Form(""),
         except PersonNotFound:
             return answer(404, message="no_such_person")
         except access.AccessError as exc:
-            return answer(403, message=exc.code)
+            return answer(status_of(exc), message=exc.code)
         except contact_owner.ContactRefused as exc:
             c.unit.commit()     # the refusal was audited
-            return answer(403, message=exc.code)
+            return answer(status_of(exc), message=exc.code)
         except ContactError as exc:
             c.unit.commit()     # the attempt was audited; the message holds no number
-            return answer(502, message="contact_failed", detail=str(exc))
+            return answer(status_of(exc), message="contact_failed", detail=c.t.error(exc))
         c.unit.commit()
         return answer(result=result)

@@ -8,7 +8,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ownerguard.edge import client_of
+from ownerguard.edge import client_of, status_of
 from ownerguard.services.staff_access import auth as auth_svc
 from ownerguard.web.console.frame import (
     PREFIX,
@@ -72,7 +72,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
                                      client=client_of(request), kind="web")
         except auth_svc.AuthError as exc:
             unit.commit()       # keep the failed attempt: lockout and rate limits count it
-            return _login_page(request, status=429 if exc.code == "rate_limited" else 401,
+            return _login_page(request, status=status_of(exc),
                                error=exc.code, username=username)
         unit.commit()
     response = redirect(request, f"{PREFIX}/")

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ownerguard import clock
+from ownerguard.edge import status_of
+from ownerguard.errors import Problem
 from ownerguard.services.staff_access import access, freetext
-from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.services.staff_access import work_items as work_items_svc
 from ownerguard.web.console.frame import (
     NUMBER,
@@ -25,14 +26,10 @@ from ownerguard.web.console.frame import (
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 
 
-def _scope_communities(who: staff_svc.StaffRecord) -> set[str] | None:
-    return None if access.company_wide(who.role) else {c for c, _ in who.scope}
-
-
 def _work_orders_page(c: Console, *, mine: bool, status: int = 200,
                       error: str | None = None, form: dict | None = None) -> HTMLResponse:
     items = work_items_svc.list_items(c.unit, c.who.company_id,
-                                      communities=_scope_communities(c.who),
+                                      communities=c.who.communities,
                                       assignee=c.who.username if mine else None)
     return c.page("work_orders.html", status=status, items=items, mine=mine, error=error,
                   form=form or {"room_id": "", "kind": "work_order", "category": "维修",
@@ -54,8 +51,6 @@ def create_work_order(request: Request, room_id: str = Form(""), kind: str = For
     with console(request, csrf=csrf, post=True) as c:
         form = {"room_id": room_id.strip(), "kind": kind, "category": category.strip() or "维修",
                 "assignee": assignee.strip()}
-        if c.who.role not in work_items_svc.CREATORS:
-            return c.error(403, "role_not_permitted")
         if not form["room_id"]:
             return _work_orders_page(c, mine=False, status=422, error=c.t("wo_room_required"),
                                      form=form)
@@ -64,17 +59,13 @@ def create_work_order(request: Request, room_id: str = Form(""), kind: str = For
             return _work_orders_page(c, mine=False, status=422, error=c.t("too_long"),
                                      form=form)
         try:
-            item = work_items_svc.create(c.rt, c.unit, company_id=c.who.company_id,
-                                         room_id=form["room_id"], kind=kind,
-                                         category=form["category"], actor=c.who.username,
-                                         assignee=form["assignee"] or None)
-        except work_items_svc.WorkItemError as exc:
+            item = work_items_svc.open_item(c.rt, c.unit, c.who, room_id=form["room_id"],
+                                            kind=kind, category=form["category"],
+                                            assignee=form["assignee"] or None)
+        except Problem as exc:
             c.unit.rollback()
-            return _work_orders_page(c, mine=False, status=422, error=str(exc), form=form)
-        allowed = _scope_communities(c.who)
-        if allowed is not None and item.community_id not in allowed:
-            c.unit.rollback()
-            return c.error(403, "out_of_scope")
+            return _work_orders_page(c, mine=False, status=status_of(exc),
+                                     error=c.t.error(exc), form=form)
         c.unit.commit()
         return redirect(request, f"{PREFIX}/work-orders", mine="0", msg="wo_created",
                          n=item.number)
@@ -85,11 +76,10 @@ def _work_order_in_scope(c: Console, number: str) -> work_items_svc.WorkItem | N
     out of scope answers like missing, as in the REST API)."""
     if not NUMBER.match(number):
         return None
-    item = work_items_svc.get(c.unit, number, c.who.company_id)
-    allowed = _scope_communities(c.who)
-    if item is None or (allowed is not None and item.community_id not in allowed):
+    try:
+        return work_items_svc.visible(c.unit, c.who, number)
+    except work_items_svc.WorkItemNotFound:
         return None
-    return item
 
 
 def _local_time(value: datetime) -> str:
@@ -165,24 +155,17 @@ def work_order_action(request: Request, number: str, action: str,
         status = {"assign": "assigned", "done": "done", "close": "closed"}.get(action)
         if status is None or not NUMBER.match(number):
             return c.error(404, "wo_not_found")
-        who = c.who
-        item = work_items_svc.get(c.unit, number, who.company_id)
-        allowed = _scope_communities(who)
-        if item is None or (allowed is not None and item.community_id not in allowed):
+        item = _work_order_in_scope(c, number)
+        if item is None:
             return c.error(404, "wo_not_found")
-        if status in ("assigned", "closed") and who.role not in work_items_svc.ASSIGNERS:
-            return c.error(403, "role_not_permitted")
-        if status == "done" and who.username != item.assignee and \
-                who.role not in work_items_svc.ASSIGNERS:
-            return c.error(403, "work_item_not_assigned")
         if too_long(a=(assignee, 80)):
             return c.error(422, "too_long")
         try:
-            work_items_svc.transition(c.rt, c.unit, item, status, actor=who.username,
-                                      assignee=assignee.strip() or None)
-        except work_items_svc.WorkItemError as exc:
+            work_items_svc.move(c.rt, c.unit, c.who, item, status,
+                                assignee=assignee.strip() or None)
+        except Problem as exc:
             c.unit.rollback()
-            return c.error(409, "bad_transition", str(exc))
+            return c.error(status_of(exc), exc.code, c.t.error(exc))
         c.unit.commit()
         return redirect(request, f"{PREFIX}/work-orders", mine="0", msg="wo_updated",
                          n=number)

@@ -12,6 +12,7 @@ import re
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from ownerguard.edge import status_of
 from ownerguard.services.owners import dossier as dossier_svc
 from ownerguard.services.owners import inquiries as inquiries_svc
 from ownerguard.web.portal.pages import (
@@ -67,7 +68,7 @@ def _page(o: Owner, key: str, *, status: int = 200, error: str | None = None) ->
         d = inquiries_svc.detail(o.rt, o.unit, o.session, key, client=o.client)
     except inquiries_svc.InquiryError as exc:
         o.unit.commit()
-        return o.error(404 if exc.code == "inquiry_not_found" else 422, user_error(o.lang, exc))
+        return o.error(status_of(exc), user_error(o.lang, exc))
     o.unit.commit()         # the owner's read of their own letters is audited
     return o.page("inquiry.html", status=status, iq=_view(o, d), error=error,
                   get_path=f"{PREFIX}/inquiries/{d['id']}")
@@ -98,7 +99,7 @@ def accept(request: Request, key: str, csrf: str | None = Form(None)) -> Respons
         try:
             item = inquiries_svc.accept(o.rt, o.unit, o.session, key)
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "inquiry_not_found":
+            if exc.kind == "not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()
@@ -119,7 +120,7 @@ def escalate(request: Request, key: str, text: str = Form(""),
         try:
             item = inquiries_svc.escalate(o.rt, o.unit, o.session, key, text=text.strip())
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "inquiry_not_found":
+            if exc.kind == "not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()
@@ -137,7 +138,7 @@ def dossier(request: Request, key: str) -> Response:
         try:
             name, data = dossier_svc.build(o.rt, o.unit, o.session, key, client=o.client)
         except inquiries_svc.InquiryError as exc:
-            if exc.code == "inquiry_not_found":
+            if exc.kind == "not_found":
                 return o.done(o.error(404, user_error(o.lang, exc)))
             return _page(o, key, status=422, error=user_error(o.lang, exc))
         o.unit.commit()         # generating it is audited; hand it out only once committed

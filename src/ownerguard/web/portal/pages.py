@@ -28,7 +28,7 @@ from ownerguard import clock, i18n
 from ownerguard.domain.consent import NOTICE_TEXT_ZH, NOTICE_VERSION
 from ownerguard.domain.fields import CATALOGUE
 from ownerguard.domain.staff import ROLES
-from ownerguard.edge import client_of
+from ownerguard.edge import client_of, status_of
 from ownerguard.errors import HTTP_STATUS, Problem
 from ownerguard.services.owners import auth as owner_auth
 from ownerguard.services.owners import consent as consent_svc
@@ -36,7 +36,6 @@ from ownerguard.services.owners import inquiries as inquiries_svc
 from ownerguard.services.owners import portal as owner_portal
 from ownerguard.services.runtime import Runtime
 from ownerguard.store.uow import UnitOfWork
-from ownerguard.vault.audit import AuditWriteFailed
 from ownerguard.web.i18n import OWNER_FLASH, Translator
 from ownerguard.web.portal.session import (
     LOGIN_COOKIE,
@@ -97,8 +96,9 @@ class OwnerRoute(APIRoute):
                 return await handler(request)
             except Exit as stop:
                 return stop.response
-            except AuditWriteFailed:
-                return _error(request, 503, Translator(lang_of(request))("audit_unavailable"))
+            except Problem as problem:
+                return _error(request, status_of(problem),
+                              Translator(lang_of(request)).error(problem))
             except RequestValidationError:
                 return _error(request, 422, Translator(lang_of(request))("invalid_request"))
 
@@ -434,7 +434,7 @@ def flag_access(request: Request, entry: str = Form(""), text: str = Form(""),
                 break
             except inquiries_svc.InquiryError as exc:
                 last = exc
-                if exc.code not in ("person_not_found", "access_entry_not_found"):
+                if exc.kind != "not_found":
                     break
         if item is None:
             o.unit.commit()
@@ -566,8 +566,7 @@ def file_inquiry(request: Request, kind: str = Form(""), text: str = Form(""),
             item = inquiries_svc.file(o.rt, o.unit, o.session, kind=kind, text=text)
         except inquiries_svc.InquiryError as exc:
             o.unit.commit()
-            return _inquiries_page(o, status=404 if exc.code in ("person_not_found",
-                                                                 "access_entry_not_found") else 422,
+            return _inquiries_page(o, status=status_of(exc),
                                    kind=kind, text=text, error=user_error(o.lang, exc))
         o.unit.commit()
         return _redirect(request, f"{PREFIX}/inquiries", msg="ow_iq_filed", n=item.number)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from ownerguard.domain import rights as rights_domain
+from ownerguard.edge import status_of
 from ownerguard.services.owners import rights as rights_svc
 from ownerguard.web.portal.pages import (
     PREFIX,
@@ -91,7 +92,7 @@ def file_request(request: Request, kind: str = Form(""), text: str = Form(""),
                             corrections=corrections, client=o.client)
         except svc.RightsError as exc:
             o.unit.commit()
-            return _list_page(o, status=404 if exc.code == "rights_request_not_found" else 422,
+            return _list_page(o, status=status_of(exc),
                               error=user_error(o.lang, exc), kind=kind, text=text,
                               field=field, value=value)
         o.unit.commit()
@@ -109,7 +110,7 @@ def rights_request(request: Request, request_id: str) -> Response:
             d = svc.detail(o.rt, o.unit, o.session, request_id, client=o.client)
         except svc.RightsError as exc:
             o.unit.commit()
-            return o.error(404 if exc.code == "rights_request_not_found" else 422, user_error(o.lang, exc))
+            return o.error(status_of(exc), user_error(o.lang, exc))
         explanation = d.get("explanation") or {}
         return o.done(o.page("rights_request.html", rq=_row(o, d["request"]),
                              reason=d.get("reason"), explanation=explanation.get("text"),
@@ -127,7 +128,7 @@ def download_copy(request: Request, request_id: str, format: str = "json") -> Re
             data = svc.copy_of(o.rt, o.unit, o.session, request_id, format, client=o.client)
         except svc.RightsError as exc:
             o.unit.commit()
-            return o.error(404 if exc.code == "rights_request_not_found" else 422, user_error(o.lang, exc))
+            return o.error(status_of(exc), user_error(o.lang, exc))
         o.unit.commit()
         return finish(request, Response(data, media_type=MEDIA[format], headers={
             "Content-Disposition":
