@@ -34,6 +34,7 @@ guards: install
 
 bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pytest -q bench/tests
 	mkdir -p bench/out
 	$(BIN)/ownerguard bench --json | tee bench/out/latest.json
 

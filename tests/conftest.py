@@ -57,6 +57,32 @@ def pytest_configure(config):
                                        "(deselect with -m 'not slow' while iterating)")
 
 
+def pytest_report_header(config):
+    return ("databases: SQLite and PostgreSQL" if PG_URL else
+            "databases: SQLite only (set OWNERGUARD_TEST_DATABASE_URL for PostgreSQL, as CI does)")
+
+
+# No silent skips: a test that cannot run here fails the run instead of quietly passing it by.
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _SKIPPED and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED:
+        terminalreporter.write_line(
+            f"{len(_SKIPPED)} test(s) skipped; the suite allows none: " + ", ".join(_SKIPPED[:5]),
+            red=True)
+
+
 def pytest_generate_tests(metafunc):
     """``backend`` is SQLite for every test, and PostgreSQL as well for ``postgres`` tests."""
     explicit = any("backend" in m.args[0] for m in metafunc.definition.iter_markers("parametrize"))

@@ -57,7 +57,7 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
 def build() -> list[dict]:
     out = []
     for n, (text, labels) in enumerate(CASES):
-        spans, pos = [], 0
+        spans = []
         for kind, sub in labels:
             start = text.index(sub)
             spans.append({"type": kind, "start": start, "end": start + len(sub)})

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import overload
 
 try:
     from zoneinfo import ZoneInfo
@@ -73,9 +74,7 @@ def today() -> date:
 
 def local(value: datetime) -> datetime:
     """A stored instant (naive values are UTC, as SQLite hands them back) in Beijing time."""
-    aware_value = aware(value)
-    assert aware_value is not None
-    return aware_value.astimezone(LOCAL)
+    return aware(value).astimezone(LOCAL)
 
 
 def local_date(value: datetime) -> date:
@@ -87,6 +86,10 @@ def start_of_day(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=LOCAL)
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything we store is UTC."""
     if value is None or value.tzinfo is not None:

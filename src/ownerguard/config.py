@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,13 @@ class Settings:
         return self.home / "master.key"
 
 
-def home_from_env(environ: dict[str, str] | None = None) -> Path:
+def home_from_env(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     return Path(env.get("OWNERGUARD_HOME") or ".ownerguard").absolute()
 
 
-def load_settings(home: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(home: Path | None = None, environ: Mapping[str, str] | None = None
+                  ) -> Settings:
     env = os.environ if environ is None else environ
     home = (home or home_from_env(env)).absolute()
     doc: dict = {}

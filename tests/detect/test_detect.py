@@ -432,25 +432,3 @@ def test_find_never_raises_and_spans_are_sane(text: str) -> None:
         previous_end = span.end
     masked = mask_text(text, spans)
     assert isinstance(masked, str)
-
-
-# ---------------------------------------------------------------------------------------------
-# The Presidio baseline (skipped where presidio-analyzer is not installed)
-
-
-def test_presidio_baseline_runs_without_a_model() -> None:
-    pytest.importorskip("presidio_analyzer")
-    from ownerguard_bench.detect import benchmark
-    from ownerguard_bench.presidio_baseline import build_presidio, presidio_find
-
-    analyzer = build_presidio()
-    spans = presidio_find(analyzer, "业主张伟，电话13812345678，身份证11010519491231002X")
-    assert [(s.type, s.text) for s in spans] == [
-        ("person_name", "张伟"), ("phone", "13812345678"), ("id_card", "11010519491231002X")]
-    texts = [r["text"] for r in load(EVAL)[:20]]
-    result = benchmark(texts, seconds=0.05, labelled=None, jsonl_texts=50)
-    assert set(result) >= {"texts_per_s", "presidio_texts_per_s", "speedup", "short_texts",
-                           "independent", "jsonl"}
-    assert set(result["independent"]) >= {"dev", "own_check"}
-    assert result["jsonl"]["cli_texts_per_s"] > 0
-    assert result["texts_per_s"] > 0 and result["presidio_texts_per_s"] > 0

@@ -41,7 +41,7 @@ from ownerguard.store.tables import (
 )
 from ownerguard.vault import rotation as key_rotation
 from ownerguard.vault.audit_verify import verify
-from ownerguard.vault.crypto import open_sealed
+from ownerguard.vault.crypto import DecryptionFailed, open_sealed
 from ownerguard.vault.keys import KeyFileInsecure
 from ownerguard.vault.shred_ledger import ledger_path, read_ledger
 from support.helpers import ctx, person_row, shows_refusal, store_rows
@@ -403,9 +403,9 @@ def test_person_rotation_reseals_everything_under_a_new_version(rt):
         assert p.name_ct != old_ct
         # The old key no longer opens anything; the new ciphertext does not pass as version 1.
         old = rt.keys.unwrap_person_key(old_key).aead
-        with pytest.raises(Exception):
+        with pytest.raises(DecryptionFailed):
             open_sealed(old, "persons", "name_ct", a, 2, p.name_ct)
-        with pytest.raises(Exception):
+        with pytest.raises(DecryptionFailed):
             open_sealed(rt.keys.unwrap_person_key(k).aead, "persons", "name_ct", a, 1, p.name_ct)
         assert verify(uow.conn).ok
     with pytest.raises(key_rotation.NothingToResume):

@@ -349,7 +349,7 @@ def test_incident_from_a_leaked_share_notifies_owners_and_reports(world):
     assert notices[0]["number"] == inc["number"] and notices[0]["cause"]
     assert "手机号" in notices[0]["data"]
     # The same notice, and the provision, on the portal's access page (L10, L21).
-    from test_owner_web import sign_in
+    from support.owner_world import sign_in
 
     page = sign_in(world, ALICE_PHONE).get("/owner/access").text
     for expected in (inc["number"], "合作方员工私自转发名单", "已向“顺丰驿站”提供", share["number"]):

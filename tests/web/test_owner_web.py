@@ -11,55 +11,27 @@ from fastapi.testclient import TestClient
 
 from ownerguard import clock
 from ownerguard.adapters.contact.sms import list_outbox
-from ownerguard.app import create_app
 from ownerguard.domain.consent import NOTICE_VERSION
 from ownerguard.i18n import translate
 from ownerguard.services.owners import auth as owner_auth
+from support.owner_world import (
+    ALICE_PHONE,
+    BOB_PHONE,
+    client_for,
+    csrf_of,
+    last_code,
+    login_token,
+    request_code,
+    sign_in,
+)
 from support.staff_world import build_world
 
-ALICE_PHONE = "13811112222"
-BOB_PHONE = "13933334444"
 PAGES = ("/owner/data", "/owner/access", "/owner/consents", "/owner/inquiries")
 
 
 @pytest.fixture
 def world(rt, monkeypatch):
     return build_world(rt)
-
-
-def client_for(world, *, https: bool = False) -> TestClient:
-    return TestClient(create_app(world.rt),
-                      base_url="https://testserver" if https else "http://testserver")
-
-
-def last_code(world) -> str:
-    text = list_outbox(world.rt.settings.home / "outbox")[-1]["text"]
-    return re.search(r"\d{6}", text).group()
-
-
-def login_token(html: str) -> str:
-    return re.search(r'name="login_token" value="([^"]+)"', html).group(1)
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def request_code(client: TestClient, phone: str):
-    page = client.get("/owner/login")
-    assert page.status_code == 200
-    return client.post("/owner/login/code", data={"phone": phone,
-                                                  "login_token": login_token(page.text)})
-
-
-def sign_in(world, phone: str, *, https: bool = False) -> TestClient:
-    client = client_for(world, https=https)
-    step = request_code(client, phone)
-    assert step.status_code == 200, step.text
-    r = client.post("/owner/login", follow_redirects=False, data={
-        "phone": phone, "code": last_code(world), "login_token": login_token(step.text)})
-    assert r.status_code == 303 and r.headers["location"] == "/owner/data", r.text
-    return client
 
 
 def staff_read(world, person_id: str, username: str = "dpo") -> None:

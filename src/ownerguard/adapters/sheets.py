@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from python_calamine import CalamineWorkbook
 
@@ -266,16 +266,17 @@ def _excel_grid(path: Path) -> list[list[object]]:
             return []
         name = _PREFERRED_SHEET if _PREFERRED_SHEET in names else names[0]
         # skip_empty_area=False keeps the sheet's own row numbers when row 1 or column A is empty.
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return [list(r) for r in
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     except Exception as exc:  # calamine raises its own types for every kind of broken file
         raise SheetError("excel_unreadable", cause=type(exc).__name__) from None
 
 
-def _csv_grid(path: Path) -> list[list[str]]:
+def _csv_grid(path: Path) -> list[list[object]]:
     text = _decode(path.read_bytes())
     first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _decode(data: bytes) -> str:
@@ -332,7 +333,7 @@ class _Rejected(Invalid):
         self.key = key
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

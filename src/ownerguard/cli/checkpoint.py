@@ -69,6 +69,7 @@ def checkpoint_public_key(as_json: bool = typer.Option(False, "--json")) -> None
     with runtime() as rt, rt.uow() as uow:
         ident = identity(rt, uow.conn)
         uow.commit()        # the key is made on first use: keep it
+    assert ident is not None
     if as_json:
         print(json.dumps(ident))
         return
@@ -117,7 +118,7 @@ def verify_with_checkpoint(path: Path, as_json: bool) -> None:
         console.print(f"检查点校验通过 checkpoint verified: {report.created_at} "
                       f"({'完整' if report.form == 'full' else '摘要'} {report.form} form), "
                       f"{report.chains} 条链 chains; 当时 then {report.entries_at_checkpoint} "
-                      f"条记录 entries, 现在 now {report.audit.entries}; 密钥 key "
+                      f"条记录 entries, 现在 now {report.audit.entries if report.audit else '?'}; 密钥 key "
                       f"{report.fingerprint}")
     else:
         console.print("[bold red]检查点校验失败 checkpoint verification FAILED[/]")

@@ -11,7 +11,14 @@ import json
 from datetime import date
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ownerguard.cli.context import (
@@ -67,7 +74,7 @@ def run(dry_run: bool = typer.Option(False, "--dry-run",
         as_json: bool = typer.Option(False, "--json")) -> None:
     """清除已超过保存期限的记录（可中断后重跑）/ purge what is past its period (resumable)."""
     with runtime() as rt, _progress() as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(category: str, done: int, total: int) -> None:
             if category not in tasks:

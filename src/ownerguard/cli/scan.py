@@ -21,7 +21,8 @@ def scan(source: str = typer.Argument(..., help="文件，或 - 表示标准输�
          out: Path | None = typer.Option(None, "--out",
                                             help="表格：写出脱敏副本（CSV）/ sheets: masked copy"),
          workers: int = typer.Option(1, "--workers",
-                                     help="--jsonl：并行进程数 / processes for --jsonl (2 helps only on an idle machine)")
+                                     help="--jsonl：并行进程数 / processes for --jsonl "
+                                          "(2 helps only on an idle machine)")
          ) -> None:
     """查找文本、CSV、Excel 中的个人信息并给出脱敏副本 / find personal data and mask it."""
     try:

@@ -59,8 +59,9 @@ def add(username: str,
             if service:
                 from ownerguard.services.staff_access.auth import create_api_key
 
-                key = create_api_key(rt, uow, staff_svc.get(uow, username=username),
-                                     actor_name())
+                record = staff_svc.get(uow, username=username)
+                assert record is not None           # just created
+                key = create_api_key(rt, uow, record, actor_name())
         except staff_svc.StaffError as exc:
             raise refused(exc) from None
         uow.commit()

@@ -164,7 +164,7 @@ def recognize(text: str, out: list[Candidate], covered: list[tuple[int, int]]) -
         return
     found.sort(reverse=True)
     taken = list(covered)
-    for score, start, end in found:
+    for _best, start, end in found:
         if any(start < b and a < end for a, b in taken):
             continue
         taken.append((start, end))

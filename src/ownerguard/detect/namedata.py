@@ -53,7 +53,8 @@ RARE_SURNAMES = frozenset(
     "燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄"
     "阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺"
     "权逯盖益桓公晋楚闫法汝鄢涂钦归海岳帅缑亢况有琴商牟佘佴伯赏墨哈谯笪年爱阳佟"
-) - SURNAMES - EXTENDED_SURNAMES - frozenset("都有爱国法那能从通后相空步终年别居广红山海东公伯文班益容富寿暴双越帅权禄赏归须甫养却印宿习充")
+) - SURNAMES - EXTENDED_SURNAMES - frozenset(
+    "都有爱国法那能从通后相空步终年别居广红山海东公伯文班益容富寿暴双越帅权禄赏归须甫养却印宿习充")
 
 # Nicknames made of 小/老 + a surname (小邓, 老蔡) are names; these are ordinary words.
 NICK_STOP = frozenset("""

@@ -396,7 +396,7 @@ def recognize(text: str, out: list[Candidate], use_model: bool = True) -> None:
                 out.append((start, match.end(), "person_name"))
     if ":" in text or "：" in text:
         _speakers(text, out)
-    for start, end, kind in list(out):
+    for _start, end, kind in list(out):
         # 12栋4单元1606 齐小红 欠费…: a name in the column after a room
         if kind == "address" and text[end:end + 1] in _GAP:
             found = _name_after(text, end)

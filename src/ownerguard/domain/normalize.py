@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeGuard
 
 from stdnum.cn import ric
 
@@ -43,7 +44,7 @@ def _to_text(raw: object) -> str:
     return str(raw)
 
 
-def _is_number(raw: object) -> bool:
+def _is_number(raw: object) -> TypeGuard[int | float]:
     return isinstance(raw, (int, float)) and not isinstance(raw, bool)
 
 
@@ -286,7 +287,7 @@ def _plate_refusal(plate: str) -> InvalidValue:
 
 # Minority and foreign names are written with many look-alike middle dots; one spelling lets
 # "阿卜杜·热合曼" typed on different keyboards match.
-_DOTS = {ord(ch): "·" for ch in ".\u2022\u30fb\uff65\u2027\u22c5\u2219"}   # . • ・ ･ ‧ ⋅ ∙
+_DOTS: dict[int, str | None] = {ord(ch): "·" for ch in ".\u2022\u30fb\uff65\u2027\u22c5\u2219"}   # . • ・ ･ ‧ ⋅ ∙
 # Zero-width characters (an export's row tags among them) are dropped: invisible, they would
 # make one name two.
 _DOTS.update({ord(ch): None for ch in "\u200b\u200c\u2060\ufeff"})

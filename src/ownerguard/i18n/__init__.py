@@ -110,8 +110,9 @@ def _shown(value: object, lang: str) -> object:
     """A parameter as it appears in the text: labels and refusals in ``lang``, lists joined."""
     if isinstance(value, Label):
         return label(value.kind, value.code, lang, value.own)
-    if callable(getattr(value, "message", None)):
-        return value.message(lang)
+    message = getattr(value, "message", None)
+    if callable(message):
+        return message(lang)
     if isinstance(value, (list, tuple)):
         return translate("list_sep", lang).join(str(_shown(v, lang)) for v in value)
     return value

@@ -62,7 +62,7 @@ def _demo_staff(rt: Runtime, uow, company_id: str, community_id: str, actor: str
                             role="steward" if role == "rookie" else role,
                             scope=[(community_id, None)], password=DEMO_PASSWORD, actor=actor,
                             display_name=f"演示{role}")
-        record = staff_svc.get(uow, username=username)
+        record = staff_svc.existing(uow, username=username)
         if role != "rookie":
             staff_svc.record_training(rt, uow, record, method="offline", actor=actor)
             staff_svc.record_nda(rt, uow, record, method="paper", actor=actor)

@@ -22,7 +22,7 @@ def _prepare(conn: Connection, table: Table, columns: tuple[str, ...]):
     hit = _cache.get(key)
     if hit is None:
         compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-        order = tuple(compiled.positiontup) if compiled.positional else columns
+        order = tuple(compiled.positiontup or ()) if compiled.positional else columns
         # Both drivers take ``bytes`` as they are; SQLAlchemy's LargeBinary processor only
         # wraps them in a memoryview, at a cost of a call per value.
         processors = tuple(
@@ -41,7 +41,9 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict], *,
     convert = [(i, p) for i, p in enumerate(processors) if p is not None]
     pick = itemgetter(*order) if len(order) > 1 else (lambda r: (r[order[0]],))
     positional = conn.dialect.positional
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
     try:
         for start in range(0, len(rows), chunk):
             params = [pick(r) for r in rows[start:start + chunk]]

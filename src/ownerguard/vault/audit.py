@@ -126,7 +126,7 @@ class AuditLog:
             raise
         except Exception as exc:  # the database refused: the read it records must fail too
             raise AuditWriteFailed("audit_unavailable", cause=type(exc).__name__) from exc
-        return [r["seq"] for r in rows]
+        return [int(str(r["seq"])) for r in rows]
 
     def _lock_head(self, conn: Connection, chain: str) -> tuple[int, str]:
         # FOR UPDATE on PostgreSQL serialises appends to this chain only; SQLite's write lock
@@ -142,6 +142,7 @@ class AuditLog:
                 conn.execute(insert(audit_heads).values(chain=chain, seq=0,
                                                         hash=genesis_hash(chain)))
             head = conn.execute(q, {"chain": chain}).first()
+        assert head is not None
         return head.seq, head.hash
 
 

@@ -38,8 +38,11 @@ class VerifyResult:
         return not self.problems
 
     @property
-    def first_bad(self) -> Problem | None:
-        return self.problems[0] if self.problems else None
+    def first_bad(self) -> Problem:
+        """The first problem found (only asked for when the log does not verify)."""
+        if not self.problems:
+            raise ValueError("the audit log verified: there is no bad entry")
+        return self.problems[0]
 
 
 def verify(conn: Connection, *, batch: int = 20_000, stop_at_first: bool = True) -> VerifyResult:
@@ -49,6 +52,7 @@ def verify(conn: Connection, *, batch: int = 20_000, stop_at_first: bool = True)
     cols = ", ".join(("id", "seq", "prev_hash") + tuple(
         "CAST(seq AS VARCHAR(20)) AS seq_text" if c == "seq" else c for c in COLUMNS) + ("hash",))
     raw = conn.connection.driver_connection
+    assert raw is not None
     # PostgreSQL: a named (server-side) cursor streams instead of loading the whole log.
     cur = raw.cursor(name="ownerguard_audit_verify") if conn.dialect.name == "postgresql" \
         else raw.cursor()
@@ -85,7 +89,7 @@ def verify(conn: Connection, *, batch: int = 20_000, stop_at_first: bool = True)
             elif sha256(sep.join(row[2:17]).encode()).hexdigest() != row[17]:
                 problem = "hash does not match its content: the entry was changed"
             if problem:
-                result.problems.append(Problem(chain, seq, row[0], problem))
+                result.problems.append(Problem(str(chain), seq, row[0], problem))
                 if stop_at_first:
                     cur.close()
                     result.entries += 1

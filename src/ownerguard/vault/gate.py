@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.sql.elements import BindParameter
 
 from ownerguard.domain.fields import CATALOGUE, PERSON_FIELDS, VEHICLE_FIELDS
 from ownerguard.domain.purposes import PURPOSES, LegalBasis
@@ -40,7 +41,7 @@ _LIST_FIELDS = frozenset({"phone", "rooms", *VEHICLE_FIELDS})
 
 
 # Statements built once: constructing a select costs more than running it on SQLite.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter = bindparam("ids", expanding=True)
 _PERSONS_BY_ID = select(persons).where(persons.c.id.in_(_IDS))
 _HOMES_BY_PERSON = (
     select(residencies.c.person_id, residencies.c.community_id, residencies.c.role,
@@ -75,6 +76,13 @@ class Shown:
     outcome: Outcome
     reason: str
     value: str | list[str] | None = None
+
+    @property
+    def text(self) -> str | None:
+        """A free-text or single value as text (a list of values joined)."""
+        if self.value is None or isinstance(self.value, str):
+            return self.value
+        return "、".join(self.value)
 
 
 @dataclass

@@ -242,6 +242,7 @@ def _fsync_dir(path: Path) -> None:
 def _create(rt: Runtime, conn: Connection, path: Path) -> None:
     secret = rt.keys.system_secret(conn, KEY_NAME)
     row = conn.execute(select(system_keys).where(system_keys.c.name == KEY_NAME)).first()
+    assert row is not None             # system_secret just made it
     header = {"type": "header", "format": FORMAT, "ledger": str(uuid.uuid4()),
               "created_at": _now(), "key": {"master_version": row.master_version,
                                             "wrapped": base64.b64encode(row.wrapped).decode()},

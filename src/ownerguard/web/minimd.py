@@ -64,7 +64,9 @@ def render(text: str, *, top: int = 3) -> Markup:
             if list_tag != tag:
                 flush_list()
                 list_tag = tag
-            items.append(inline((bullet or numbered).group(1).strip()))
+            marker = bullet or numbered
+            assert marker is not None
+            items.append(inline(marker.group(1).strip()))
             continue
         if items and raw[:1].isspace():       # continuation of a list item
             items[-1] += " " + inline(line.strip())

@@ -7,6 +7,7 @@ import functools
 import json
 import re
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -28,6 +29,8 @@ from ownerguard.web.i18n import (
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+
+R = TypeVar("R", bound=Response)
 
 SESSION_COOKIE = "og_session"
 CSRF_COOKIE = "og_csrf"
@@ -115,7 +118,7 @@ def lang_links(request: Request, get_path: str | None = None) -> dict[str, str]:
     return {code: f"{path}?{urlencode(params + [('lang', code)])}" for code in LANGS}
 
 
-def finish(request: Request, response: Response) -> Response:
+def finish(request: Request, response: R) -> R:
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
     chosen = normalise_lang(request.query_params.get("lang"))

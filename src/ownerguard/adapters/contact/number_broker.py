@@ -239,7 +239,7 @@ class PoolBroker:
 
     def _reclaim_expired(self, now: datetime) -> bool:
         expired = [a for a, exp in self._in_use.items() if exp is not None and exp <= now]
-        for alias in sorted(expired, key=lambda a: self._in_use[a]):  # oldest expiry first
+        for alias in sorted(expired, key=lambda a: self._in_use[a] or now):  # oldest first
             self._free(alias)
         return bool(expired)
 

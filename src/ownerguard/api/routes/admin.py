@@ -42,7 +42,7 @@ def add(body: StaffIn, request: Request, who: StaffRecord = Depends(admins),
         raise Forbidden("role_not_permitted")
     uri = staff_svc.add_staff(runtime(request), unit, company_id=who.company_id,
                               username=body.username, role=body.role,
-                              scope=[tuple(s) for s in body.scope], password=body.password,
+                              scope=[(c, b) for c, b in body.scope], password=body.password,
                               actor=who.username, display_name=body.display_name)
     unit.commit()
     return {"username": body.username, "totp_uri": uri}

@@ -125,13 +125,13 @@ def put_consents(body: ConsentsIn, request: Request,
         for pid in targets:
             actor = session.actor
             if pid not in mine:
-                if wards is None:
+                if wards is None:  # the guardian's wards, read once
                     wards = {p: c for c, p in consent_svc.wards(runtime(request), unit, session)}
                 if pid not in wards:
                     raise NotFound("person_not_found")
                 actor = f"{session.actor}:guardian"
             r = consent_svc.set_consent(runtime(request), unit,
-                                        company_id=mine.get(pid) or wards[pid],
+                                        company_id=mine.get(pid) or (wards or {})[pid],
                                         person_id=pid, kind=item.kind, target=item.target,
                                         granted=item.granted,
                                         notice_version=body.notice_version,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
 
 from ownerguard.api.deps import client_of, current_staff, runtime, uow
@@ -13,7 +15,7 @@ from ownerguard.store.uow import UnitOfWork
 from ownerguard.vault.policy import Outcome
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"])
-_403 = {403: {"description": '{"detail": {"code", "reason"}}'}}
+_403: dict[int | str, dict[str, Any]] = {403: {"description": '{"detail": {"code", "reason"}}'}}
 
 
 def _context(request, unit, who, purpose, work_item=None, emergency_reason=None):

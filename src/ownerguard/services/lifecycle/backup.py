@@ -38,7 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, LargeBinary, create_engine, func, insert, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    Table,
+    create_engine,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -137,7 +147,9 @@ def describe(conn: Connection) -> dict:
 
 
 def _sqlite_file(url: str) -> Path:
-    return Path(make_url(url).database)
+    database = make_url(url).database
+    assert database is not None, "a SQLite URL names its file"
+    return Path(database)
 
 
 def _pg_env(url: str) -> dict[str, str]:
@@ -291,7 +303,6 @@ class Finding:
         return translate(f"finding.{self.text or self.code}", lang, member=self.member,
                          **self.params)
 
-    # Transitional, for the command line until it reads message(lang).
     def as_json(self) -> dict:
         return {"code": self.code, "member": self.member, "zh": self.message("zh_CN"),
                 "en": self.message("en")}
@@ -353,7 +364,11 @@ def _check_archive(path: Path, master: MasterKey, tmp: Path) -> tuple[VerifyRepo
                 report.add("member_missing", name)
                 continue
             dest = tmp / f"member-{i}"
-            with tar.extractfile(members[name]) as src, open(dest, "wb") as f:
+            member = tar.extractfile(members[name])
+            if member is None:                  # not a regular file: refuse it like a gap
+                report.add("member_missing", name)
+                continue
+            with member as src, open(dest, "wb") as f:
                 shutil.copyfileobj(src, f, 1 << 20)
             if _sha256(dest) != digest:
                 report.add("member_hash", name)
@@ -386,7 +401,10 @@ def _read_manifest(tar: tarfile.TarFile, members: dict, report: VerifyReport) ->
         report.add("manifest_missing", MANIFEST)
         return None
     try:
-        with tar.extractfile(members[MANIFEST]) as f:
+        member = tar.extractfile(members[MANIFEST])
+        if member is None:
+            raise ValueError("the manifest is not a regular file")
+        with member as f:
             manifest = json.loads(f.read())
     except ValueError:
         report.add("manifest_invalid", MANIFEST)
@@ -517,7 +535,9 @@ def _pg_tables_in_memory(dump: Path, manifest: dict, report: VerifyReport):
     with engine.begin() as conn:
         for t in wanted:
             t.create(conn)
-        table, cols, rows = None, [], []
+        table: Table | None = None
+        cols: list[str] = []
+        rows: list[dict] = []
         for line in proc.stdout.decode().split("\n"):
             if table is None:
                 if line.startswith("COPY "):
@@ -550,9 +570,7 @@ def _pg_tables_in_memory(dump: Path, manifest: dict, report: VerifyReport):
     expected = manifest.get("row_counts", {})
     diff = sorted(k for k in counts if counts[k] != expected.get(k))
     if diff:
-        report.add("row_counts", manifest["database_member"],
-                   f"行数与清单不符：{', '.join(diff)}",
-                   f"row counts differ from the manifest: {', '.join(diff)}")
+        report.add("row_counts", manifest["database_member"], tables=diff)
     return engine
 
 
@@ -585,6 +603,7 @@ def restore_backup(rt: Runtime, path: Path, *, yes: bool = False,
         if not report.ok:
             f = report.findings[0]
             raise BackupInvalid("backup_does_not_verify", member=f.member, finding=f)
+        assert dump is not None                 # an archive that verifies has its database
         manifest = report.manifest
         if manifest["backend"] != backend:
             raise BackupConflict("backup_backend_mismatch", backup=manifest["backend"],

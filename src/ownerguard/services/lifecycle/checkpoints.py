@@ -168,6 +168,7 @@ def export_log(rt, uow: UnitOfWork, out: Path, *, chains: list[str] | None = Non
     the file is 0600 and the export itself is audited."""
     conn = uow.conn
     ident = identity(rt, conn)
+    assert ident is not None           # made on first use
     heads = [{"chain": r.chain, "seq": r.seq, "hash": r.hash}
              for r in conn.execute(select(audit_heads).order_by(audit_heads.c.chain))
              if chains is None or r.chain in chains]

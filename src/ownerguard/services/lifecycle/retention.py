@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, not_, or_, select, update
+from sqlalchemy import Row, and_, delete, func, not_, or_, select, update
 
 from ownerguard import clock
 from ownerguard.domain.retention import Rule, batch_size, rules_from_settings
@@ -106,7 +106,7 @@ def _pause() -> None:
         time.sleep(float(seconds))
 
 
-def _batches(items: list, n: int):
+def _batches(items: Sequence, n: int):
     for i in range(0, len(items), n):
         yield items[i:i + n]
 
@@ -241,7 +241,7 @@ def _moved_out(rt: Runtime, rule: Rule, today: date, dry_run: bool, actor: str, 
 
 
 # -- work items ----------------------------------------------------------------------------
-def _closed_items(uow: UnitOfWork, rule: Rule, now: datetime) -> list:
+def _closed_items(uow: UnitOfWork, rule: Rule, now: datetime) -> Sequence[Row]:
     cutoff = now - timedelta(days=rule.days or 0)
     has_notes = select(notes.c.work_item_id).where(notes.c.work_item_id.is_not(None))
     has_bindings = select(contact_bindings.c.work_item_id)
@@ -343,7 +343,7 @@ def _exports(rt, rule, now, dry_run, actor, n, progress) -> CategoryResult:
 
 
 # -- share packages (provision records) ----------------------------------------------------
-def _ended_shares(uow: UnitOfWork, rule: Rule, now: datetime) -> list:
+def _ended_shares(uow: UnitOfWork, rule: Rule, now: datetime) -> Sequence[Row]:
     cutoff = now - timedelta(days=rule.days or 0)
     ended = func.coalesce(shares.c.revoked_at, shares.c.expires_at)
     with_rows = or_(shares.c.id.in_(select(share_members.c.share_id)),

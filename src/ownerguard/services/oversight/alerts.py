@@ -77,7 +77,7 @@ def note(rt: Runtime, uow: UnitOfWork, ctx, alert_id: str) -> str | None:
     if r is None or r.note_ct is None:
         return None
     return rt.gate.read_text(uow, ctx, table="alerts", column="note_ct", row_id=alert_id,
-                             sealed=r.note_ct, reveal=True, subject=r.subject).value
+                             sealed=r.note_ct, reveal=True, subject=r.subject).text
 
 
 def review(rt: Runtime, uow: UnitOfWork, *, company_id: str, alert_id: str, reviewer: str,

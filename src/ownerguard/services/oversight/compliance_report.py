@@ -171,9 +171,9 @@ def _deadlines(uow: UnitOfWork, table, company_id: str, lo: datetime, hi: dateti
     on_time = late = open_overdue = 0
     for r in rows:
         if r.done is not None:
-            answered = clock.local_date(r.done)
-            on_time += answered <= r.due_date
-            late += answered > r.due_date
+            answered_on = clock.local_date(r.done)
+            on_time += answered_on <= r.due_date
+            late += answered_on > r.due_date
         elif today > r.due_date:
             open_overdue += 1
     answered = on_time + late
@@ -202,7 +202,7 @@ def _retention(rt: Runtime, uow: UnitOfWork) -> dict:
 
 
 def _keys(rt: Runtime, uow: UnitOfWork, company_id: str) -> dict:
-    versions = dict(uow.conn.execute(select(person_keys.c.master_version, func.count()).where(
+    versions: dict[int, int] = dict(uow.conn.execute(select(person_keys.c.master_version, func.count()).where(
         person_keys.c.company_id == company_id).group_by(person_keys.c.master_version)).all())
     key_file = rt.settings.key_file
     age = None
@@ -224,7 +224,7 @@ def _audit(rt: Runtime, uow: UnitOfWork) -> dict:
         except (OSError, ValueError):
             last = None
     return {"ok": result.ok, "entries": result.entries, "chains": result.chains,
-            "first_problem": str(result.first_bad) if result.first_bad else None,
+            "first_problem": None if result.ok else str(result.first_bad),
             "checkpoints": len(files), "last_checkpoint": last}
 
 

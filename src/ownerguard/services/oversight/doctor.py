@@ -242,6 +242,7 @@ def check_migrations(c: Check, env: Env) -> list[Finding]:
     """Code newer than the schema fails in odd places; a half-applied upgrade is a risk."""
     from ownerguard.store import migrate
 
+    assert env.engine is not None       # only run with a database (see CHECKS)
     current, head = migrate.current_revision(env.engine), migrate.head_revision()
     if current == head:
         return []

@@ -90,10 +90,10 @@ def scan_sheet(path: Path, *, masked_out: Path | None = None) -> dict:
     header = grid[0]
     width = max(len(r) for r in grid)
     columns = [ColumnReport(i, header[i] if i < len(header) else "") for i in range(width)]
-    findings = []
-    masked_rows = [header]
+    findings: list[dict] = []
+    masked_rows: list[list[str]] = [list(header)]
     for row_no, row in enumerate(grid[1:], start=2):
-        masked = []
+        masked: list[str] = []
         for i, cell in enumerate(row):
             if not cell:
                 masked.append(cell)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
@@ -78,13 +78,13 @@ class Inquiry:
     community_id: str | None
     kind: str
     status: str
-    created_at: object
+    created_at: datetime
     due: date
     due_estimated: bool
     audit_ref: str
-    answered_at: object
-    escalated_at: object
-    closed_at: object
+    answered_at: datetime | None
+    escalated_at: datetime | None
+    closed_at: datetime | None
 
     def overdue(self, today: date | None = None) -> bool:
         """No answer by the end of the due date (L17)."""

@@ -21,6 +21,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 
@@ -329,7 +330,8 @@ def mine(uow: UnitOfWork, session: OwnerSession) -> list[RightsRequest]:
 def detail(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str, *,
            client: str = "") -> dict:
     r = _owner_row(uow, session, request_id)
-    out = {"request": _request(r), "outcome_text": outcome_text(r.outcome), "reason": None,
+    out: dict[str, Any] = {"request": _request(r), "outcome_text": outcome_text(r.outcome),
+                           "reason": None,
            "explanation": None}
     if r.reason_note_id:
         # The written reason is free text typed by staff. It is shown to the requester through
@@ -342,7 +344,7 @@ def detail(rt: Runtime, uow: UnitOfWork, session: OwnerSession, request_id: str,
         ctx = AccessContext.for_owner(session.actor, r.company_id, client)
         out["reason"] = rt.gate.read_text(uow, ctx, table="notes", column="text_ct",
                                           row_id=r.reason_note_id, sealed=note,
-                                          subject=r.person_id or "").value
+                                          subject=r.person_id or "").text
     if r.kind == "explanation" and r.status == "done":
         out["explanation"] = explanation(rt)
     return out
@@ -580,6 +582,7 @@ def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
     _check_decider(rt, uow, ctx, r)
     if r.status != "open":
         raise RightsConflict("already_decided")
+    note: str | None = None
     if not approve:
         if outcome_code not in REFUSAL_REASONS:
             raise RightsInvalid("refusal_code_required", codes=", ".join(REFUSAL_REASONS))
@@ -589,7 +592,7 @@ def decide(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, request_id: str, *,
         return _request(_row(uow, r.id))
     if r.person_id is None:
         raise RightsConflict("heir_not_verified")
-    pid, note, outcome = r.person_id, None, "fulfilled"
+    pid, outcome = r.person_id, "fulfilled"
     if r.kind == "correction":
         payload = rt.gate.use_payload(uow, ctx, table="rights_requests", column="payload_ct",
                                       row_id=r.id, sealed=r.payload_ct, subject=pid)

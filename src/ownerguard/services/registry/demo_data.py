@@ -400,7 +400,8 @@ def _family_rows(community: _Community, room: RoomRow, owner: _Person, spouse: _
         yield _row(community, room, elder, ResidencyRole.FAMILY, "常住", contact=contact)
 
 
-def _child_row(community: _Community, room: RoomRow, surname: str, parents: list[_Person], youngest_parent: int) -> PersonRow:
+def _child_row(community: _Community, room: RoomRow, surname: str, parents: list[_Person],
+               youngest_parent: int) -> PersonRow:
     """A child born when the younger parent was at least 22; minors rarely have their own phone."""
     rng = community.rng
     max_days = (youngest_parent - 22) * 365
@@ -409,7 +410,8 @@ def _child_row(community: _Community, room: RoomRow, surname: str, parents: list
     has_phone = rng.random() < (0.08 if minor else 0.7)
     child = _person(community, birth, rng.random() < 0.5, surname, has_phone)
     guardian = rng.choice(parents)
-    contact = (guardian.name, guardian.phone) if minor and not has_phone and guardian.phone and rng.random() < 0.7 else None
+    contact = (guardian.name, guardian.phone) \
+        if minor and not has_phone and guardian.phone and rng.random() < 0.7 else None
     return _row(community, room, child, ResidencyRole.FAMILY, "常住", contact=contact)
 
 

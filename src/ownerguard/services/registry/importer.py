@@ -138,12 +138,12 @@ class Importer:
         keys: dict[str, PersonKey] = {}
         for plan in new_persons.values():
             p, pid = plan.first, plan.id
-            key = None
+            pkey: PersonKey | None = None
             if self.secure:
-                key, key_row = self.rt.keys.new_person_key(pid, company.id)
+                pkey, key_row = self.rt.keys.new_person_key(pid, company.id)
                 key_rows.append(key_row)
-                keys[pid] = key
-            person_rows.append(self._person_row(pid, company.id, p, plan.phones, key, now,
+                keys[pid] = pkey
+            person_rows.append(self._person_row(pid, company.id, p, plan.phones, pkey, now,
                                                 minor_on(p.birth_date, today)))
             if indexer:
                 index_rows.extend(_index_rows(indexer, company.id, pid, identity.index(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
@@ -79,12 +80,12 @@ class Incident:
     source_ref: str
     share_id: str | None
     status: str
-    opened_at: object
+    opened_at: datetime
     affected_persons: int
     affected_fields: tuple[str, ...]
-    owners_notified_at: object
-    regulator_report_at: object
-    closed_at: object
+    owners_notified_at: datetime | None
+    regulator_report_at: datetime | None
+    closed_at: datetime | None
 
 
 def _row(r) -> Incident:
@@ -200,7 +201,7 @@ def _statement(rt: Runtime, uow: UnitOfWork, item: Incident, *, ctx: AccessConte
     shown = rt.gate.read_text(uow, ctx, table="notes", column="text_ct", row_id=row.id,
                               sealed=row.text_ct, reveal=ctx.role == "dpo")
     try:
-        return json.loads(shown.value)
+        return json.loads(shown.text or "")
     except (TypeError, ValueError):
         return {}
 

@@ -26,6 +26,7 @@ import io
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -143,7 +144,7 @@ def list_shares(uow: UnitOfWork, company_id: str) -> list[Share]:
 # -- request and approval ---------------------------------------------------------------------
 
 def request(rt: Runtime, uow: UnitOfWork, *, company_id: str, actor: str, role: str,
-            partner_id: str, purpose: str, fields: list[str], clear_fields: list[str] = (),
+            partner_id: str, purpose: str, fields: list[str], clear_fields: Sequence[str] = (),
             community_id: str | None = None, days: int = DEFAULT_DAYS,
             scope: frozenset[tuple[str, str | None]] | None = None) -> Share:
     """``scope`` is the requester's (community, building) pairs; ``None`` means the whole
@@ -287,12 +288,12 @@ def _fix_members(rt: Runtime, uow: UnitOfWork, share: Share, members: list[str],
     indexer = rt.keys.indexer(uow.conn, share.company_id)
     member_rows, canary_rows = [], []
     for row_no, index in enumerate(order, start=1):
-        kind, item = items[index]
+        _kind, item = items[index]
         alias = next(aliases) if with_phone else None
-        if kind == "person":
+        if isinstance(item, str):           # a member (its person id)
             member_rows.append({"share_id": share.id, "person_id": item, "row_no": row_no,
                                 "alias": alias, "variant": variants.variant_of(seed, item)})
-        else:
+        else:                               # a canary
             cid = new_id()
             values = {"name": item.name, "gender": item.gender, "room": item.room_label,
                       "variant": variants.variant_of(seed, cid)}

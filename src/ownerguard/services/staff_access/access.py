@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from ownerguard import clock
 from ownerguard.domain.fields import CATALOGUE
@@ -153,7 +153,7 @@ def _scope_filter(uow: UnitOfWork, ctx: AccessContext):
     if ctx.scope is ALL_COMMUNITIES:
         return rooms.c.community_id.in_(communities)
     whole = [c for c, b in ctx.scope if b is None]
-    parts = [rooms.c.community_id.in_(whole)] if whole else []
+    parts: list[ColumnElement[bool]] = [rooms.c.community_id.in_(whole)] if whole else []
     parts += [and_(rooms.c.community_id == c, rooms.c.building_id == b)
               for c, b in ctx.scope if b is not None and c not in whole]
     return or_(*parts) if parts else false()

@@ -166,11 +166,21 @@ def get(uow: UnitOfWork, *, username: str | None = None, staff_id: str | None = 
                        row.kind, row.disabled, scope)
 
 
+def existing(uow: UnitOfWork, *, username: str | None = None, staff_id: str | None = None
+             ) -> StaffRecord:
+    """The account, which must exist."""
+    record = get(uow, username=username, staff_id=staff_id)
+    if record is None:
+        raise StaffNotFound("account_not_found")
+    return record
+
+
 def list_staff(uow: UnitOfWork, company_id: str | None = None) -> list[StaffRecord]:
     q = select(staff.c.id).order_by(staff.c.username)
     if company_id:
         q = q.where(staff.c.company_id == company_id)
-    return [get(uow, staff_id=r.id) for r in uow.conn.execute(q)]
+    return [record for r in uow.conn.execute(q)
+            if (record := get(uow, staff_id=r.id)) is not None]
 
 
 def certification(uow: UnitOfWork, staff_id: str) -> Certification:

@@ -22,7 +22,7 @@ import pyotp
 from sqlalchemy import delete, func, insert, select, update
 
 from ownerguard import clock
-from ownerguard.errors import Forbidden, Problem, TooMany
+from ownerguard.errors import Problem, TooMany
 from ownerguard.services.runtime import Runtime
 from ownerguard.services.staff_access import accounts as staff_svc
 from ownerguard.store.tables import login_attempts, staff, staff_sessions
@@ -97,7 +97,7 @@ def login(rt: Runtime, uow: UnitOfWork, username: str, password: str, otp: str |
         code = "locked" if count >= LOCK_AFTER else "invalid_credentials"
         _attempt(rt, uow, username, client, row.company_id, ok=False, code=code)
         raise AuthError(code)
-    record = staff_svc.get(uow, staff_id=row.id)
+    record = staff_svc.existing(uow, staff_id=row.id)
     secret = staff_svc.totp_secret(rt, uow, record)
     if secret is not None:
         if not otp:

@@ -85,16 +85,18 @@ def contact(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, *,
 
 def _deliver(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, phone: str,
              channel: str, template: str, staff_phone: str | None) -> ContactResult:
+    item = ctx.work_item
+    assert item is not None          # contact needs a live work item: the gate checked it
     if channel == "sms":
         company = uow.conn.execute(select(companies.c.name).where(
             companies.c.id == ctx.company_id)).scalar_one()
         receipt = sms_sender(rt).send(phone, template, {
-            "company": company, "work_order": ctx.work_item.id, "time": "约定时间",
+            "company": company, "work_order": item.id, "time": "约定时间",
             "callback": "物业服务中心"}, to_ref=person_id)
         return ContactResult("sms", None, receipt.message_id)
     existing = uow.conn.execute(select(contact_bindings.c.alias_number).where(
         contact_bindings.c.person_id == person_id,
-        contact_bindings.c.binding_ref == ctx.work_item.id,
+        contact_bindings.c.binding_ref == item.id,
         contact_bindings.c.released_at.is_(None))).first()
     if existing:
         return ContactResult("call", existing.alias_number, None)
@@ -105,15 +107,15 @@ def _deliver(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, person_id: str, p
                 contact_bindings.c.released_at.is_(None),
                 contact_bindings.c.expires_at > clock.now())))
     now = clock.now()
-    binding = broker.bind(phone, staff_phone, ctx.work_item.id, now + BINDING_LIFETIME)
+    binding = broker.bind(phone, staff_phone, item.id, now + BINDING_LIFETIME)
     from ownerguard.store.tables import work_items
 
     item_id = uow.conn.execute(select(work_items.c.id).where(
-        work_items.c.number == ctx.work_item.id)).scalar_one()
+        work_items.c.number == item.id)).scalar_one()
     uow.conn.execute(insert(contact_bindings).values(
         id=new_id(), company_id=ctx.company_id, work_item_id=item_id, person_id=person_id,
         provider=binding.provider, provider_binding_id=binding.binding_id[:120],
-        binding_ref=ctx.work_item.id,
+        binding_ref=item.id,
         alias_number=binding.alias_number, bound_at=now, expires_at=binding.expires_at))
     return ContactResult("call", binding.alias_number, None)
 
@@ -123,7 +125,9 @@ def release_for_item(rt: Runtime, uow: UnitOfWork, item, *, actor: str) -> int:
     rows = uow.conn.execute(select(contact_bindings).where(
         contact_bindings.c.work_item_id == item.id,
         contact_bindings.c.released_at.is_(None))).all()
-    broker = _broker(rt) if rows else None
+    if not rows:
+        return 0
+    broker = _broker(rt)
     released = 0
     for r in rows:
         try:

@@ -36,7 +36,7 @@ class NoteView:
     kind: str
     author: str
     created_at: datetime
-    text: str             # masked unless the DPO revealed it
+    text: str | None      # masked unless the DPO revealed it; None when denied
     outcome: str
     finding_types: tuple[str, ...]
 
@@ -74,6 +74,6 @@ def read_notes(rt: Runtime, uow: UnitOfWork, ctx: AccessContext, *, work_item_id
                                   sealed=r.text_ct, reveal=reveal,
                                   work_item=work_item_number)
         types = tuple(sorted({f["type"] for f in json.loads(r.findings)}))
-        out.append(NoteView(r.id, r.kind, r.author, clock.aware(r.created_at), shown.value,
+        out.append(NoteView(r.id, r.kind, r.author, clock.aware(r.created_at), shown.text,
                             shown.outcome.value, types))
     return out

@@ -211,7 +211,7 @@ def console(request: Request, *, csrf: str | None = None, post: bool = False,
             raise Exit(to_login(request, exc.code)) from None
         c = Console(request, runtime_of(request), unit, session, lang,
                     cookie_token(request, CSRF_COOKIE))
-        c.header            # read inside the transaction, before any commit
+        _ = c.header        # read inside the transaction, before any commit
         if post:
             supplied = request.headers.get(CSRF_HEADER) or csrf
             if not auth_svc.check_csrf(unit, token, supplied):

@@ -91,7 +91,7 @@ def arrears_notice(request: Request, community: str = Form(""), rooms: str = For
         form = {"community": community if ID.match(community) else "",
                 "period": period[:40]}
 
-        def fail(status: int, message: str, **extra) -> HTMLResponse:
+        def fail(status: int, message: str, **extra) -> Response:
             return c.done(_notices_page(c, status=status, fragment="_arrears.html", form=form,
                                         arrears_error=message, **extra))
 

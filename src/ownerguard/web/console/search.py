@@ -3,6 +3,8 @@ reveal, contacting the owner without seeing the number."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -51,20 +53,20 @@ def search(request: Request, q: str = Form(""), building: str = Form(""),
     with console(request, csrf=csrf, post=True) as c:
         blocked = _search_blocked(c)
         q, building, room = q.strip(), building.strip(), room.strip()
-        purpose = c.purpose_or_default(purpose.strip() or None)
+        chosen = c.purpose_or_default(purpose.strip() or None)
         page_no = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
         # The term is not put back into the page (it is a phone, ID number or name).
-        context = dict(blocked=blocked, purposes=c.purposes, purpose=purpose,
+        context: dict[str, Any] = dict(blocked=blocked, purposes=c.purposes, purpose=chosen,
                        building=building, room=room, searched=True, rows=[], page_no=page_no,
                        has_more=False, message=None)
         template = "_results.html" if is_htmx(request) else "search.html"
         if blocked:
             return c.done(c.page(template, status=403, **context | {"message": blocked}))
-        if too_long(q=(q, 40), b=(building, 40), r=(room, 40), p=(purpose, 40)):
+        if too_long(q=(q, 40), b=(building, 40), r=(room, 40), p=(chosen, 40)):
             return c.page(template, status=422, **context | {"message": "too_long"})
         if not (q or building or room):
             return c.done(c.page(template, **context | {"message": "need_term"}))
-        ctx = access.staff_context(c.rt, c.unit, c.who, purpose=purpose, client=c.client)
+        ctx = access.staff_context(c.rt, c.unit, c.who, purpose=chosen, client=c.client)
         result = access.list_persons(c.rt, c.unit, ctx, q=q or None, building=building or None,
                                      room=room or None, page=page_no)
         context.update(rows=_rows(result.views), has_more=result.has_more,
@@ -125,7 +127,8 @@ def reveal(request: Request, person_id: str, fields: list[str] = Form([]),
            purpose: str = Form(""), work_order: str = Form(""),
            emergency_reason: str = Form(""), csrf: str | None = Form(None)) -> Response:
     with console(request, csrf=csrf, post=True) as c:
-        base = dict(person_id=person_id, purpose=purpose, clear=[], refused=[], message=None)
+        base: dict[str, Any] = dict(person_id=person_id, purpose=purpose, clear=[], refused=[],
+                                    message=None)
 
         def answer(status: int = 200, **context):
             return _fragment(c, "_reveal.html", "action_result.html", status=status,

@@ -220,7 +220,7 @@ def _aliases(conn: Connection, data: list[LeakRow], cases: dict[str, _Case]) -> 
         size = max(sizes.get(share_id, 0), k)
         case.add("alias", f"泄露表 {with_phone} 行带手机号，其中 {k} 行的号码是本包分配的别名号码",
                  mixture_llr(k, with_phone, size * P_STRANGER_ALIAS))
-    for share_id, case in cases.items():
+    for case in cases.values():
         if case.canary_alias_rows:
             hits = sorted(set(case.canary_alias_rows))
             case.add("canary", f"本包金丝雀住户的别名号码出现在泄露表第 {_rows(hits)} 行，"
@@ -287,11 +287,11 @@ def _names(conn: Connection, indexers: dict, data: list[LeakRow],
     by_community, by_company = index.populations(conn)
     meta = index.share_meta(conn, hits)
     for share_id, k in hits.items():
-        m = meta.get(share_id)
-        if m is None:
+        share = meta.get(share_id)
+        if share is None:
             continue
-        population = by_community.get(m.community_id) or by_company.get(m.company_id) or 1
-        size = max(m.persons_count or 0, k)
+        population = by_community.get(share.community_id) or by_company.get(share.company_id) or 1
+        size = max(share.persons_count or 0, k)
         fraction = min(size / max(population, size), 0.999)
         chance = 1 - (1 - fraction) ** mean_candidates
         case = cases[share_id]

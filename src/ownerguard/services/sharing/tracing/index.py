@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.sql.elements import BindParameter
 
 from ownerguard.services.sharing.tracing.leaked import room_key, unitless
 from ownerguard.store.tables import (
@@ -29,7 +31,7 @@ from ownerguard.store.tables import (
 )
 
 CHUNK = 2000
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter = bindparam("ids", expanding=True)
 
 _MEMBERS_BY_ALIAS = select(share_members.c.alias, share_members.c.share_id,
                            share_members.c.person_id, share_members.c.row_no,
@@ -154,7 +156,7 @@ def residents_by_room_key(conn: Connection, company_id: str,
     return out
 
 
-def share_meta(conn: Connection, share_ids: Iterable[str]) -> dict[str, object]:
+def share_meta(conn: Connection, share_ids: Iterable[str]) -> dict[str, Any]:
     return {r.id: r for r in _run(conn, _SHARES, set(share_ids))}
 
 

@@ -99,10 +99,11 @@ def _excel_rows(data: bytes) -> list[list[str]]:
         except zipfile.BadZipFile:
             raise LeakReadError("excel_damaged") from None
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         out: list[list[str]] = []
-        for name in book.sheet_names:
-            out.extend([_cell(c) for c in row] for row in book.get_sheet_by_name(name).to_python())
+        for name in workbook.sheet_names:
+            out.extend([_cell(c) for c in row]
+                       for row in workbook.get_sheet_by_name(name).to_python())
         return out
     except LeakReadError:
         raise
